@@ -1,0 +1,255 @@
+"""Parameter files: one schema, validated as a whole before any notebook runs.
+
+A parameter file (``params/*.yaml``) holds a ``run`` section of global
+settings and one section per notebook, named after the notebook without its
+number (``04_default_scoring.ipynb`` reads ``default_scoring``). Every key of
+a section is a parameter of that notebook's ``parameters`` cell.
+
+Wrong input raises :class:`ParamsError` with one line naming the file, the
+key and what was expected.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = ["ParamsError", "Params", "load_params", "apply_overrides", "section_name"]
+
+
+class ParamsError(ValueError):
+    """A parameter file or override is invalid; the message is one line."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _is_month_end(day: dt.date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class RunSection(_Section):
+    """Global settings shared by every notebook."""
+
+    seed: int = Field(42, ge=0, description="Random seed of the whole run")
+    n_customers: int = Field(10_000, gt=0, description="Customers in the synthetic bank")
+    start_date: dt.date = Field(dt.date(2023, 1, 1), description="First day of the simulated history")
+    n_months: int = Field(24, ge=12, le=240, description="Months of simulated history")
+    snapshots: list[dt.date] = Field(
+        default_factory=lambda: [dt.date(2023, 6, 30), dt.date(2023, 9, 30), dt.date(2023, 12, 31)],
+        min_length=2,
+        description="Model snapshot dates (month ends): the first is development, the last out-of-time",
+    )
+    outputs_dir: str = Field("outputs", min_length=1, description="Folder that holds run folders")
+    show_code: bool = Field(False, description="Show code cells in the HTML reports")
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> RunSection:
+        if self.start_date.day != 1:
+            raise ValueError(f"start_date: expected the first day of a month, got {self.start_date}")
+        end = _add_months(self.start_date, self.n_months) - dt.timedelta(days=1)
+        snaps = self.snapshots
+        if snaps != sorted(set(snaps)):
+            raise ValueError("snapshots: expected strictly increasing dates")
+        for snap in snaps:
+            if not _is_month_end(snap):
+                raise ValueError(f"snapshots: expected month-end dates, got {snap}")
+            if snap < _add_months(self.start_date, 3) - dt.timedelta(days=1):
+                raise ValueError(f"snapshots: {snap} leaves under 3 months of history before it")
+        if _add_months(snaps[-1] + dt.timedelta(days=1), 12) - dt.timedelta(days=1) > end:
+            raise ValueError(
+                f"snapshots: the last snapshot {snaps[-1]} needs 12 months of outcome before the "
+                f"end of the history {end} (raise n_months or move the snapshot earlier)"
+            )
+        return self
+
+    @property
+    def end_date(self) -> dt.date:
+        return _add_months(self.start_date, self.n_months) - dt.timedelta(days=1)
+
+
+class GenerateDataSection(_Section):
+    """01: the synthetic bank."""
+
+    tx_per_customer_month: float = Field(12.0, gt=0, le=500, description="Mean card/account transactions per customer and month")
+    anomaly_rate: float = Field(0.003, ge=0, lt=0.2, description="Share of transactions planted as anomalies")
+    dirty_row_rate: float = Field(0.001, ge=0, lt=0.1, description="Share of raw rows corrupted on purpose (for the ETL to quarantine)")
+    file_format: Literal["csv", "parquet"] = Field("csv", description="Raw extract format")
+    chunk_customers: int = Field(20_000, gt=0, description="Customers simulated per transaction chunk (bounds memory)")
+    truth_paths: int = Field(200, ge=10, le=5000, description="Monte Carlo paths per customer for the true probabilities")
+
+
+class EtlStarSchemaSection(_Section):
+    """02: the DuckDB star schema and model marts."""
+
+    pseudonym_key: str = Field("riskinsights-demo-key", min_length=8, description="Key of the keyed hash of natural ids (env RISKINSIGHTS_PSEUDONYM_KEY wins)")
+    max_reject_rate: float = Field(0.02, ge=0, le=1, description="Stop the run when a source rejects more than this share of rows")
+    feature_lookback_months: int = Field(6, ge=3, le=24, description="Months of history behind each snapshot feature")
+
+
+class BiReportingSection(_Section):
+    """03: KPIs, charts and BI exports."""
+
+    export_formats: list[Literal["parquet", "csv"]] = Field(default_factory=lambda: ["parquet", "csv"], min_length=1)
+    top_n: int = Field(10, gt=0, description="Rows shown in top-N tables and charts")
+
+
+class DefaultScoringSection(_Section):
+    """04: the credit scorecard."""
+
+    test_size: float = Field(0.3, gt=0, lt=1)
+    min_iv: float = Field(0.02, ge=0, description="Drop features whose information value is below this")
+    max_correlation: float = Field(0.7, gt=0, le=1, description="Drop the weaker of two WoE features correlated above this")
+    pdo: float = Field(20.0, gt=0, description="Points to double the odds")
+    base_score: float = Field(600.0, description="Score at the base odds")
+    base_odds: float = Field(50.0, gt=0, description="Good:bad odds at the base score")
+    n_grades: int = Field(8, ge=3, le=20, description="Grades of the master scale")
+    cutoff_policy: Literal["max_ks", "approval_rate"] = Field("max_ks")
+    approval_rate: float = Field(0.85, gt=0, lt=1, description="Share approved when cutoff_policy is approval_rate")
+    n_bootstrap: int = Field(200, ge=10, le=5000)
+    xgb_n_estimators: int = Field(300, gt=0)
+    xgb_max_depth: int = Field(3, gt=0, le=12)
+    xgb_learning_rate: float = Field(0.05, gt=0, le=1)
+
+
+class ChurnPredictionSection(_Section):
+    """05: the churn model."""
+
+    val_size: float = Field(0.15, gt=0, lt=1)
+    test_size: float = Field(0.2, gt=0, lt=1)
+    n_estimators: int = Field(600, gt=0)
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    max_depth: int = Field(4, gt=0, le=12)
+    min_child_weight: float = Field(5.0, ge=0)
+    subsample: float = Field(0.8, gt=0, le=1)
+    colsample_bytree: float = Field(0.8, gt=0, le=1)
+    reg_lambda: float = Field(1.0, ge=0)
+    early_stopping_rounds: int = Field(30, gt=0)
+    n_bootstrap: int = Field(200, ge=10, le=5000)
+    cutoff: float = Field(0.5, gt=0, lt=1, description="Probability cut-off for the confusion matrix")
+    contact_cost: float = Field(10.0, ge=0, description="Cost of one retention contact (EUR)")
+    save_rate: float = Field(0.3, ge=0, le=1, description="Share of contacted churners who stay")
+    n_waterfalls: int = Field(3, ge=0, le=20, description="Highest-risk customers explained with SHAP waterfalls")
+
+    @model_validator(mode="after")
+    def _check_split(self) -> ChurnPredictionSection:
+        if self.val_size + self.test_size >= 0.9:
+            raise ValueError("val_size + test_size: expected under 0.9 to leave rows for training")
+        return self
+
+
+class AnomalyExplorationSection(_Section):
+    """06: the transaction anomaly detector."""
+
+    n_estimators: int = Field(200, gt=0)
+    max_samples: int = Field(256, gt=1)
+    contamination: float = Field(0.005, gt=0, lt=0.5)
+    fit_sample: int = Field(200_000, gt=0, description="Transactions sampled to fit the detectors")
+    score_chunk: int = Field(500_000, gt=0, description="Transactions scored per chunk (bounds memory)")
+    review_capacity: int = Field(200, gt=0, description="k: transactions the analyst team reviews per day")
+    lof_neighbors: int = Field(20, gt=1)
+
+
+class Params(_Section):
+    """A whole parameter file."""
+
+    run: RunSection = Field(default_factory=RunSection)
+    generate_data: GenerateDataSection = Field(default_factory=GenerateDataSection)
+    etl_star_schema: EtlStarSchemaSection = Field(default_factory=EtlStarSchemaSection)
+    bi_reporting: BiReportingSection = Field(default_factory=BiReportingSection)
+    default_scoring: DefaultScoringSection = Field(default_factory=DefaultScoringSection)
+    churn_prediction: ChurnPredictionSection = Field(default_factory=ChurnPredictionSection)
+    anomaly_exploration: AnomalyExplorationSection = Field(default_factory=AnomalyExplorationSection)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The parameters of one notebook section as plain JSON-able values."""
+        return getattr(self, name).model_dump(mode="json")
+
+    def globals(self) -> dict[str, Any]:
+        """The global ``run`` settings as plain JSON-able values."""
+        return self.run.model_dump(mode="json")
+
+
+def section_name(notebook_stem: str) -> str:
+    """``"04_default_scoring"`` -> ``"default_scoring"``."""
+    head, _, rest = notebook_stem.partition("_")
+    if not head.isdigit() or not rest:
+        raise ValueError(f"notebook: expected a name like '04_default_scoring', got {notebook_stem!r}")
+    return rest
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    msg = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    given = error.get("input")
+    shown = "" if isinstance(given, (dict, list)) or given is None else f", got {given!r}"
+    return f"{key}: {msg}{shown}"
+
+
+def validate_params(data: Any, source: str) -> Params:
+    """Validate a parsed mapping; raise :class:`ParamsError` naming ``source``."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{source}: expected a mapping of sections, got {type(data).__name__}")
+    try:
+        return Params.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ParamsError(f"{source}: {_describe(first)}{suffix}") from None
+
+
+def apply_overrides(data: dict, overrides: list[str], source: str = "-p") -> dict:
+    """Apply ``section.key=value`` overrides (values parsed as YAML) to a raw mapping."""
+    result = {k: dict(v) if isinstance(v, dict) else v for k, v in (data or {}).items()}
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or not section or not name:
+            raise ParamsError(f"{source} {item!r}: expected section.key=value")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise ParamsError(f"{source} {item!r}: the value is not valid YAML") from None
+        block = result.setdefault(section, {})
+        if not isinstance(block, dict):
+            raise ParamsError(f"{source} {item!r}: {section} is not a section")
+        block[name] = value
+    return result
+
+
+def load_params(path: str | Path, overrides: list[str] | None = None) -> Params:
+    """Read, override and validate a parameter file.
+
+    Raises :class:`ParamsError` (one line: file, key, what was expected) on a
+    missing file, invalid YAML, an unknown key, a wrong type or an impossible value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: parameter file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ParamsError(f"{path}: not valid YAML{line}") from None
+    if overrides:
+        data = apply_overrides(data if isinstance(data, dict) else {}, overrides)
+        return validate_params(data, f"{path} (with -p overrides)")
+    return validate_params(data, str(path))
