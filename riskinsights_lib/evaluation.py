@@ -7,9 +7,11 @@ Names follow scikit-learn: ``*_score`` is higher-better, ``*_loss`` lower-better
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 __all__ = [
@@ -19,13 +21,22 @@ __all__ = [
     "ks_score",
     "brier_loss",
     "psi",
+    "psi_from_shares",
+    "ks_table",
+    "calibration_table",
+    "HosmerLemeshowResult",
+    "hosmer_lemeshow",
+    "binomial_test_pd",
+    "jeffreys_test_pd",
+    "traffic_light",
+    "herfindahl_index",
 ]
 
 
 def _check_binary(y_true: np.ndarray, name: str = "y_true") -> np.ndarray:
     y = np.asarray(y_true)
     values = set(np.unique(y).tolist())
-    if not values <= {0, 1, True, False}:
+    if not values <= {0, 1}:  # True/False compare equal to 1/0
         raise ValueError(f"{name}: expected a binary 0/1 target, got values {sorted(values)[:5]}")
     return y.astype(int)
 
@@ -119,3 +130,173 @@ def psi(
     a_share = np.histogram(a, edges)[0] / max(len(a), 1)
     e_share, a_share = np.clip(e_share, eps, None), np.clip(a_share, eps, None)
     return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
+
+
+def psi_from_shares(
+    expected_share: np.ndarray, actual_share: np.ndarray, *, eps: float = 1e-4
+) -> float:
+    """PSI of two distributions over the same bins, given as shares (each summing to 1).
+
+    Empty bins are floored at ``eps`` so that the logarithm stays finite.
+    """
+    e = np.clip(np.asarray(expected_share, dtype=float), eps, None)
+    a = np.clip(np.asarray(actual_share, dtype=float), eps, None)
+    if e.shape != a.shape:
+        raise ValueError(
+            f"actual_share: expected {e.shape[0]} bins like expected_share, got {a.shape}"
+        )
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def _equal_groups(y_score: np.ndarray, n_groups: int, *, descending: bool) -> np.ndarray:
+    """Group index 0..n_groups-1 of each row by rank of ``y_score`` (ties kept in one group)."""
+    s = np.asarray(y_score, dtype=float)
+    key = -s if descending else s
+    ranks = stats.rankdata(key, method="min") - 1  # ties share the lowest rank
+    return np.minimum((ranks * n_groups) // len(s), n_groups - 1).astype(int)
+
+
+def ks_table(y_true: np.ndarray, y_score: np.ndarray, *, n_groups: int = 10) -> pd.DataFrame:
+    """Gains/KS table: rows grouped by ``y_score`` from riskiest (highest) to safest.
+
+    Columns: group, score range, rows, positives (bads), negatives, positive rate,
+    cumulative shares of positives and negatives captured, and their gap (KS).
+    The KS statistic is the largest ``ks`` value when no score ties cross groups.
+    """
+    y = _check_binary(y_true)
+    s = np.asarray(y_score, dtype=float)
+    if n_groups < 2:
+        raise ValueError(f"n_groups: expected at least 2, got {n_groups}")
+    frame = pd.DataFrame({"y": y, "s": s, "group": _equal_groups(s, n_groups, descending=True) + 1})
+    out = frame.groupby("group").agg(
+        score_min=("s", "min"), score_max=("s", "max"), n=("y", "size"), n_pos=("y", "sum")
+    )
+    out["n_neg"] = out["n"] - out["n_pos"]
+    out["pos_rate"] = out["n_pos"] / out["n"]
+    out["cum_pos_share"] = out["n_pos"].cumsum() / max(y.sum(), 1)
+    out["cum_neg_share"] = out["n_neg"].cumsum() / max(len(y) - y.sum(), 1)
+    out["ks"] = out["cum_pos_share"] - out["cum_neg_share"]
+    return out.reset_index()
+
+
+def calibration_table(
+    y_true: np.ndarray, y_prob: np.ndarray, *, n_bins: int = 10, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Reliability table: predicted vs observed rate in ``n_bins`` equal-count bins of ``y_prob``.
+
+    Each row carries a Jeffreys ``1 - alpha`` interval of the observed rate, so a
+    reader sees whether the gap to the prediction is larger than the noise.
+    """
+    y = _check_binary(y_true)
+    p = np.asarray(y_prob, dtype=float)
+    if len(p) != len(y):
+        raise ValueError(f"y_prob: expected {len(y)} values like y_true, got {len(p)}")
+    frame = pd.DataFrame({"y": y, "p": p, "bin": _equal_groups(p, n_bins, descending=False) + 1})
+    out = frame.groupby("bin").agg(
+        n=("y", "size"), n_pos=("y", "sum"), mean_predicted=("p", "mean")
+    )
+    out["observed_rate"] = out["n_pos"] / out["n"]
+    a, b = out["n_pos"] + 0.5, out["n"] - out["n_pos"] + 0.5
+    out["observed_low"] = stats.beta.ppf(alpha / 2, a, b)
+    out["observed_high"] = stats.beta.ppf(1 - alpha / 2, a, b)
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class HosmerLemeshowResult:
+    """Hosmer-Lemeshow goodness-of-fit test: statistic, p-value, degrees of freedom, group table."""
+
+    statistic: float
+    p_value: float
+    dof: int
+    table: pd.DataFrame
+
+
+def hosmer_lemeshow(
+    y_true: np.ndarray, y_prob: np.ndarray, *, n_groups: int = 10, dof: int | None = None
+) -> HosmerLemeshowResult:
+    """Hosmer-Lemeshow test of calibration over ``n_groups`` equal-count groups of ``y_prob``.
+
+    ``HL = sum_g (O_g - E_g)^2 / (E_g (1 - E_g / n_g))`` with ``E_g`` the sum of
+    predicted probabilities in group ``g``; chi-squared with ``dof`` degrees of
+    freedom (``n_groups - 2`` by default, the in-sample convention; use
+    ``n_groups`` for a sample the model never saw). A small p-value says the
+    predictions and the outcomes disagree by more than chance.
+    """
+    y = _check_binary(y_true)
+    p = np.asarray(y_prob, dtype=float)
+    if len(p) != len(y):
+        raise ValueError(f"y_prob: expected {len(y)} values like y_true, got {len(p)}")
+    if n_groups < 3:
+        raise ValueError(f"n_groups: expected at least 3, got {n_groups}")
+    frame = pd.DataFrame(
+        {"y": y, "p": p, "group": _equal_groups(p, n_groups, descending=False) + 1}
+    )
+    table = frame.groupby("group").agg(
+        n=("y", "size"), observed=("y", "sum"), expected=("p", "sum")
+    )
+    e, o, n = table["expected"], table["observed"], table["n"]
+    table["contribution"] = (o - e) ** 2 / (e * (1 - e / n))
+    statistic = float(table["contribution"].sum())
+    k = len(table)
+    dof = k - 2 if dof is None else int(dof)
+    if dof < 1:
+        raise ValueError(f"dof: expected at least 1, got {dof}")
+    return HosmerLemeshowResult(
+        statistic, float(stats.chi2.sf(statistic, dof)), dof, table.reset_index()
+    )
+
+
+def binomial_test_pd(
+    n_defaults: int | np.ndarray, n: int | np.ndarray, pd_: float | np.ndarray
+) -> np.ndarray:
+    """One-sided binomial test that a grade's PD is not underestimated.
+
+    Returns ``P(X >= n_defaults)`` for ``X ~ Binomial(n, pd_)``: a small value
+    means more defaults than the PD explains (independent defaults assumed).
+    """
+    d, n_, p = np.asarray(n_defaults), np.asarray(n), np.asarray(pd_, dtype=float)
+    if np.any(d > n_) or np.any(d < 0):
+        raise ValueError("n_defaults: expected between 0 and n")
+    return np.asarray(stats.binom.sf(d - 1, n_, p), dtype=float)
+
+
+def jeffreys_test_pd(
+    n_defaults: int | np.ndarray, n: int | np.ndarray, pd_: float | np.ndarray
+) -> np.ndarray:
+    """Jeffreys test of a grade's PD (the supervisors' per-grade back-test).
+
+    The observed default rate gets the Jeffreys posterior ``Beta(D + 1/2, N - D + 1/2)``;
+    the p-value is its CDF at the predicted PD, i.e. the posterior probability
+    that the true rate is at most the PD. A small value means the PD is too low.
+    """
+    d, n_, p = np.asarray(n_defaults), np.asarray(n), np.asarray(pd_, dtype=float)
+    if np.any(d > n_) or np.any(d < 0):
+        raise ValueError("n_defaults: expected between 0 and n")
+    return np.asarray(stats.beta.cdf(p, d + 0.5, n_ - d + 0.5), dtype=float)
+
+
+def traffic_light(
+    p_value: float | np.ndarray, *, amber: float = 0.05, red: float = 0.01
+) -> np.ndarray:
+    """Green/amber/red reading of a test p-value: red below ``red``, amber below ``amber``."""
+    if not 0 < red < amber < 1:
+        raise ValueError(f"amber, red: expected 0 < red < amber < 1, got red={red}, amber={amber}")
+    p = np.atleast_1d(np.asarray(p_value, dtype=float))
+    return np.where(p < red, "red", np.where(p < amber, "amber", "green"))
+
+
+def herfindahl_index(counts: np.ndarray | pd.Series, *, normalised: bool = False) -> float:
+    """Concentration of a rating scale: the sum of squared grade shares.
+
+    ``normalised=True`` gives the supervisory form ``1 + ln(H) / ln(K)``, 0 when
+    the K grades hold equal shares and 1 when one grade holds everyone.
+    """
+    c = np.asarray(counts, dtype=float)
+    if c.ndim != 1 or len(c) == 0 or np.any(c < 0) or c.sum() == 0:
+        raise ValueError("counts: expected non-negative counts per grade with a positive total")
+    h = float(np.sum((c / c.sum()) ** 2))
+    if not normalised:
+        return h
+    k = len(c)
+    return 1.0 if k == 1 else float(1 + np.log(h) / np.log(k))

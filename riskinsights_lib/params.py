@@ -45,7 +45,9 @@ class RunSection(_Section):
 
     seed: int = Field(42, ge=0, description="Random seed of the whole run")
     n_customers: int = Field(10_000, gt=0, description="Customers in the synthetic bank")
-    start_date: dt.date = Field(dt.date(2023, 1, 1), description="First day of the simulated history")
+    start_date: dt.date = Field(
+        dt.date(2023, 1, 1), description="First day of the simulated history"
+    )
     n_months: int = Field(24, ge=12, le=240, description="Months of simulated history")
     snapshots: list[dt.date] = Field(
         default_factory=lambda: [dt.date(2023, 6, 30), dt.date(2023, 9, 30), dt.date(2023, 12, 31)],
@@ -58,7 +60,9 @@ class RunSection(_Section):
     @model_validator(mode="after")
     def _check_dates(self) -> RunSection:
         if self.start_date.day != 1:
-            raise ValueError(f"start_date: expected the first day of a month, got {self.start_date}")
+            raise ValueError(
+                f"start_date: expected the first day of a month, got {self.start_date}"
+            )
         end = _add_months(self.start_date, self.n_months) - dt.timedelta(days=1)
         snaps = self.snapshots
         if snaps != sorted(set(snaps)):
@@ -83,26 +87,52 @@ class RunSection(_Section):
 class GenerateDataSection(_Section):
     """01: the synthetic bank."""
 
-    tx_per_customer_month: float = Field(12.0, gt=0, le=500, description="Mean card/account transactions per customer and month")
-    anomaly_rate: float = Field(0.003, ge=0, lt=0.2, description="Share of transactions planted as anomalies")
-    dirty_row_rate: float = Field(0.001, ge=0, lt=0.1, description="Share of raw rows corrupted on purpose (for the ETL to quarantine)")
+    tx_per_customer_month: float = Field(
+        12.0, gt=0, le=500, description="Mean card/account transactions per customer and month"
+    )
+    anomaly_rate: float = Field(
+        0.003, ge=0, lt=0.2, description="Share of transactions planted as anomalies"
+    )
+    dirty_row_rate: float = Field(
+        0.001,
+        ge=0,
+        lt=0.1,
+        description="Share of raw rows corrupted on purpose (for the ETL to quarantine)",
+    )
     file_format: Literal["csv", "parquet"] = Field("csv", description="Raw extract format")
-    chunk_customers: int = Field(20_000, gt=0, description="Customers simulated per transaction chunk (bounds memory)")
-    truth_paths: int = Field(200, ge=10, le=5000, description="Monte Carlo paths per customer for the true probabilities")
+    chunk_customers: int = Field(
+        20_000, gt=0, description="Customers simulated per transaction chunk (bounds memory)"
+    )
+    truth_paths: int = Field(
+        200, ge=10, le=5000, description="Monte Carlo paths per customer for the true probabilities"
+    )
 
 
 class EtlStarSchemaSection(_Section):
     """02: the DuckDB star schema and model marts."""
 
-    pseudonym_key: str = Field("riskinsights-demo-key", min_length=8, description="Key of the keyed hash of natural ids (env RISKINSIGHTS_PSEUDONYM_KEY wins)")
-    max_reject_rate: float = Field(0.02, ge=0, le=1, description="Stop the run when a source rejects more than this share of rows")
-    feature_lookback_months: int = Field(6, ge=3, le=24, description="Months of history behind each snapshot feature")
+    pseudonym_key: str = Field(
+        "riskinsights-demo-key",
+        min_length=8,
+        description="Key of the keyed hash of natural ids (env RISKINSIGHTS_PSEUDONYM_KEY wins)",
+    )
+    max_reject_rate: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Stop the run when a source rejects more than this share of rows",
+    )
+    feature_lookback_months: int = Field(
+        6, ge=3, le=24, description="Months of history behind each snapshot feature"
+    )
 
 
 class BiReportingSection(_Section):
     """03: KPIs, charts and BI exports."""
 
-    export_formats: list[Literal["parquet", "csv"]] = Field(default_factory=lambda: ["parquet", "csv"], min_length=1)
+    export_formats: list[Literal["parquet", "csv"]] = Field(
+        default_factory=lambda: ["parquet", "csv"], min_length=1
+    )
     top_n: int = Field(10, gt=0, description="Rows shown in top-N tables and charts")
 
 
@@ -110,14 +140,20 @@ class DefaultScoringSection(_Section):
     """04: the credit scorecard."""
 
     test_size: float = Field(0.3, gt=0, lt=1)
-    min_iv: float = Field(0.02, ge=0, description="Drop features whose information value is below this")
-    max_correlation: float = Field(0.7, gt=0, le=1, description="Drop the weaker of two WoE features correlated above this")
+    min_iv: float = Field(
+        0.02, ge=0, description="Drop features whose information value is below this"
+    )
+    max_correlation: float = Field(
+        0.7, gt=0, le=1, description="Drop the weaker of two WoE features correlated above this"
+    )
     pdo: float = Field(20.0, gt=0, description="Points to double the odds")
     base_score: float = Field(600.0, description="Score at the base odds")
     base_odds: float = Field(50.0, gt=0, description="Good:bad odds at the base score")
     n_grades: int = Field(8, ge=3, le=20, description="Grades of the master scale")
     cutoff_policy: Literal["max_ks", "approval_rate"] = Field("max_ks")
-    approval_rate: float = Field(0.85, gt=0, lt=1, description="Share approved when cutoff_policy is approval_rate")
+    approval_rate: float = Field(
+        0.85, gt=0, lt=1, description="Share approved when cutoff_policy is approval_rate"
+    )
     n_bootstrap: int = Field(200, ge=10, le=5000)
     xgb_n_estimators: int = Field(300, gt=0)
     xgb_max_depth: int = Field(3, gt=0, le=12)
@@ -138,10 +174,14 @@ class ChurnPredictionSection(_Section):
     reg_lambda: float = Field(1.0, ge=0)
     early_stopping_rounds: int = Field(30, gt=0)
     n_bootstrap: int = Field(200, ge=10, le=5000)
-    cutoff: float = Field(0.5, gt=0, lt=1, description="Probability cut-off for the confusion matrix")
+    cutoff: float = Field(
+        0.5, gt=0, lt=1, description="Probability cut-off for the confusion matrix"
+    )
     contact_cost: float = Field(10.0, ge=0, description="Cost of one retention contact (EUR)")
     save_rate: float = Field(0.3, ge=0, le=1, description="Share of contacted churners who stay")
-    n_waterfalls: int = Field(3, ge=0, le=20, description="Highest-risk customers explained with SHAP waterfalls")
+    n_waterfalls: int = Field(
+        3, ge=0, le=20, description="Highest-risk customers explained with SHAP waterfalls"
+    )
 
     @model_validator(mode="after")
     def _check_split(self) -> ChurnPredictionSection:
@@ -157,8 +197,12 @@ class AnomalyExplorationSection(_Section):
     max_samples: int = Field(256, gt=1)
     contamination: float = Field(0.005, gt=0, lt=0.5)
     fit_sample: int = Field(200_000, gt=0, description="Transactions sampled to fit the detectors")
-    score_chunk: int = Field(500_000, gt=0, description="Transactions scored per chunk (bounds memory)")
-    review_capacity: int = Field(200, gt=0, description="k: transactions the analyst team reviews per day")
+    score_chunk: int = Field(
+        500_000, gt=0, description="Transactions scored per chunk (bounds memory)"
+    )
+    review_capacity: int = Field(
+        200, gt=0, description="k: transactions the analyst team reviews per day"
+    )
     lof_neighbors: int = Field(20, gt=1)
 
 
@@ -171,7 +215,9 @@ class Params(_Section):
     bi_reporting: BiReportingSection = Field(default_factory=BiReportingSection)
     default_scoring: DefaultScoringSection = Field(default_factory=DefaultScoringSection)
     churn_prediction: ChurnPredictionSection = Field(default_factory=ChurnPredictionSection)
-    anomaly_exploration: AnomalyExplorationSection = Field(default_factory=AnomalyExplorationSection)
+    anomaly_exploration: AnomalyExplorationSection = Field(
+        default_factory=AnomalyExplorationSection
+    )
 
     def section(self, name: str) -> dict[str, Any]:
         """The parameters of one notebook section as plain JSON-able values."""
@@ -186,7 +232,9 @@ def section_name(notebook_stem: str) -> str:
     """``"04_default_scoring"`` -> ``"default_scoring"``."""
     head, _, rest = notebook_stem.partition("_")
     if not head.isdigit() or not rest:
-        raise ValueError(f"notebook: expected a name like '04_default_scoring', got {notebook_stem!r}")
+        raise ValueError(
+            f"notebook: expected a name like '04_default_scoring', got {notebook_stem!r}"
+        )
     return rest
 
 
