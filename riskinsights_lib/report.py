@@ -119,12 +119,24 @@ def _metric_text(value: Any) -> str:
     return str(value)
 
 
-def _metrics_cell(metrics: dict[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape(_metric_text(v))}</td></tr>"
-        for k, v in metrics.items()
+def _metrics_cell(metrics: dict[str, Any], shown: int = 6) -> str:
+    """The first ``shown`` scalar figures inline, the rest behind a disclosure."""
+
+    def rows(items: list[tuple[str, Any]]) -> str:
+        return "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(_metric_text(v))}</td></tr>"
+            for k, v in items
+        )
+
+    scalars = [(k, v) for k, v in metrics.items() if not isinstance(v, (dict, list))]
+    head = scalars[:shown]
+    rest = [(k, v) for k, v in metrics.items() if (k, v) not in head]
+    more = (
+        f"<details><summary>{len(rest)} more</summary><table>{rows(rest)}</table></details>"
+        if rest
+        else ""
     )
-    return f"<details><summary>{len(metrics)} figures</summary><table>{rows}</table></details>"
+    return f"<table>{rows(head)}</table>{more}"
 
 
 _INDEX_CSS = """
