@@ -1,0 +1,69 @@
+"""Transaction anomaly detection: Isolation Forest, baselines, explanations, evaluation, queue.
+
+Bring your own data: every detector takes a DataFrame of numeric features.
+
+>>> from riskinsights_lib.anomaly import fit_anomaly_detector
+>>> det = fit_anomaly_detector(X, n_estimators=100, seed=0)   # doctest: +SKIP
+>>> det.score(X); det.explain(X.head(), n=3)                  # doctest: +SKIP
+"""
+
+from riskinsights_lib.anomaly.baselines import (
+    ECODDetector,
+    LOFDetector,
+    RuleDetector,
+    fit_ecod,
+    fit_lof,
+    fit_rule_detector,
+)
+from riskinsights_lib.anomaly.callbacks import (
+    budget_curve,
+    budget_from_contamination,
+    customer_timeline,
+    filter_transactions,
+    flag_summary,
+    flagged_customers,
+    threshold_for_budget,
+)
+from riskinsights_lib.anomaly.detector import AnomalyDetector, fit_anomaly_detector
+from riskinsights_lib.anomaly.evaluate import (
+    daily_top_k_mask,
+    evaluate_detectors,
+    is_anomaly,
+    pr_auc_score,
+    precision_at_k,
+    recall_at_k,
+    recall_by_type,
+    top_k_mask,
+)
+from riskinsights_lib.anomaly.explain import describe_feature, explain_rows, feature_contributions
+from riskinsights_lib.anomaly.queue import review_queue
+
+__all__ = [
+    "AnomalyDetector",
+    "ECODDetector",
+    "LOFDetector",
+    "RuleDetector",
+    "budget_curve",
+    "budget_from_contamination",
+    "customer_timeline",
+    "daily_top_k_mask",
+    "describe_feature",
+    "evaluate_detectors",
+    "explain_rows",
+    "feature_contributions",
+    "filter_transactions",
+    "fit_anomaly_detector",
+    "fit_ecod",
+    "fit_lof",
+    "fit_rule_detector",
+    "flag_summary",
+    "flagged_customers",
+    "is_anomaly",
+    "pr_auc_score",
+    "precision_at_k",
+    "recall_at_k",
+    "recall_by_type",
+    "review_queue",
+    "threshold_for_budget",
+    "top_k_mask",
+]
