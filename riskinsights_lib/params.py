@@ -182,6 +182,17 @@ class ChurnPredictionSection(_Section):
     n_waterfalls: int = Field(
         3, ge=0, le=20, description="Highest-risk customers explained with SHAP waterfalls"
     )
+    balance_margin: float = Field(
+        0.02, ge=0, le=1, description="Customer value: yearly margin earned on deposit balances"
+    )
+    income_per_product: float = Field(
+        60.0, ge=0, description="Customer value: yearly income per product held (EUR)"
+    )
+    pseudonym_key: str = Field(
+        "riskinsights-demo-key",
+        min_length=8,
+        description="Key of the datamart's hashed ids, to join the truth for the oracle ceiling",
+    )
 
     @model_validator(mode="after")
     def _check_split(self) -> ChurnPredictionSection:
