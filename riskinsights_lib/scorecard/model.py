@@ -181,7 +181,7 @@ class Scorecard:
 
 def _fit_logit(x: pd.DataFrame, y: np.ndarray) -> tuple[LogisticRegression, pd.DataFrame]:
     """Unpenalised logistic regression and its Wald table (coef, std error, z, p)."""
-    model = LogisticRegression(C=np.inf, max_iter=2000, solver="lbfgs")
+    model = LogisticRegression(C=np.inf, max_iter=5000, tol=1e-10, solver="lbfgs")
     model.fit(x.to_numpy(), y)
     design = np.column_stack([np.ones(len(x)), x.to_numpy()])
     p = model.predict_proba(x.to_numpy())[:, 1]
