@@ -158,6 +158,11 @@ class DefaultScoringSection(_Section):
     xgb_n_estimators: int = Field(300, gt=0)
     xgb_max_depth: int = Field(3, gt=0, le=12)
     xgb_learning_rate: float = Field(0.05, gt=0, le=1)
+    pseudonym_key: str = Field(
+        "riskinsights-demo-key",
+        min_length=8,
+        description="Key of the datamart's hashed ids, to join the truth for the oracle ceiling",
+    )
 
 
 class ChurnPredictionSection(_Section):
