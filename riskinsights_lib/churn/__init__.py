@@ -4,13 +4,20 @@ Bring-your-own-data API (no synthetic-bank column names inside):
 
 >>> from riskinsights_lib.churn import fit_churn_model, explain, decile_table  # doctest: +SKIP
 
-Modules: :mod:`.model` (XGBoost model, split, save/load), :mod:`.baseline`
+Modules: :mod:`.data` (features, snapshots, truth join), :mod:`.model` (XGBoost model, split, save/load), :mod:`.baseline`
 (logistic regression), :mod:`.explain` (SHAP), :mod:`.gains` (deciles, lift,
 PR AUC, calibration), :mod:`.targeting` (value, net benefit, best k),
 :mod:`.plots` (charts), :mod:`.report` (generated readings).
 """
 
 from riskinsights_lib.churn.baseline import BaselineModel, fit_baseline
+from riskinsights_lib.churn.data import (
+    attach_truth,
+    iso_dates,
+    select_features,
+    split_snapshots,
+    summary_table,
+)
 from riskinsights_lib.churn.explain import (
     explain,
     global_importance,
@@ -42,6 +49,11 @@ from riskinsights_lib.churn.model import (
 from riskinsights_lib.churn.targeting import best_k, customer_value, targeting_table
 
 __all__ = [
+    "attach_truth",
+    "iso_dates",
+    "select_features",
+    "split_snapshots",
+    "summary_table",
     "BaselineModel",
     "ChurnModel",
     "Preprocessing",
