@@ -24,6 +24,13 @@ from riskinsights_lib.anomaly.callbacks import (
     flagged_customers,
     threshold_for_budget,
 )
+from riskinsights_lib.anomaly.data import (
+    attach_truth,
+    count_rows,
+    customer_rows,
+    sample_rows,
+    scoring_relation,
+)
 from riskinsights_lib.anomaly.detector import AnomalyDetector, fit_anomaly_detector
 from riskinsights_lib.anomaly.evaluate import (
     daily_top_k_mask,
@@ -36,9 +43,26 @@ from riskinsights_lib.anomaly.evaluate import (
     top_k_mask,
 )
 from riskinsights_lib.anomaly.explain import describe_feature, explain_rows, feature_contributions
+from riskinsights_lib.anomaly.narrative import (
+    comparison_reading,
+    queue_reading,
+    throughput_reading,
+    type_recall_reading,
+)
 from riskinsights_lib.anomaly.queue import review_queue
+from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "attach_truth",
+    "comparison_reading",
+    "count_rows",
+    "customer_rows",
+    "queue_reading",
+    "sample_rows",
+    "score_detectors",
+    "scoring_relation",
+    "throughput_reading",
+    "type_recall_reading",
     "AnomalyDetector",
     "ECODDetector",
     "LOFDetector",
