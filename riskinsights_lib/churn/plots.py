@@ -74,7 +74,7 @@ def plot_learning_curve(
 
 
 def plot_roc(y_true, scores: Mapping[str, np.ndarray], *, ax: Axes | None = None) -> Axes:
-    """ROC curves of several scores on the same rows."""
+    """ROC curves of several scores on the same rows; the first is the model of interest."""
     ax = get_ax(ax, figsize=(5.5, 5))
     aucs = {}
     for i, (name, s) in enumerate(scores.items()):
@@ -85,8 +85,12 @@ def plot_roc(y_true, scores: Mapping[str, np.ndarray], *, ax: Axes | None = None
     ax.set_xlabel("false positive rate (stayers flagged)")
     ax.set_ylabel("true positive rate (churners caught)")
     ax.legend(loc="lower right")
-    best = max(aucs, key=aucs.get)
-    ax.set_title(f"{best} separates churners best (AUC {aucs[best]:.3f})")
+    names = list(aucs)
+    title = f"{names[0]} reaches AUC {aucs[names[0]]:.3f}"
+    if len(names) > 1:
+        others = ", ".join(f"{n} {aucs[n]:.3f}" for n in names[1:])
+        title += f" ({others})"
+    ax.set_title(title)
     return ax
 
 
