@@ -1,0 +1,329 @@
+"""Build the datamart: raw extracts -> quarantine -> star schema -> model marts -> checks.
+
+:func:`build_datamart` is the one entry point. It builds into a temporary
+file next to ``db_path`` and moves it into place only when every stage has
+succeeded, so a failed run never leaves a half-built datamart behind, and a
+re-run with the same inputs and ``run_id`` gives the same tables (every table
+is written with a deterministic ``ORDER BY``; nothing is random).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+import duckdb
+import pandas as pd
+from tqdm.auto import tqdm
+
+from riskinsights_lib.datamart.checks import run_checks
+from riskinsights_lib.datamart.load import stage_source
+from riskinsights_lib.datamart.quality import (
+    REJECT_DDL,
+    check_reject_rate,
+    derive_history_end,
+    reconciliation,
+    validate_source,
+)
+from riskinsights_lib.datamart.schema import TABLES, write_table_metadata
+from riskinsights_lib.datamart.sources import (
+    CHANNELS,
+    CREDIT_PRODUCTS,
+    CUSTOMER_INITIATED_CHANNELS,
+    PRODUCT_TYPES,
+    SOURCES,
+)
+from riskinsights_lib.privacy import pseudonymise
+
+__all__ = ["EtlSummary", "build_datamart", "connect", "table_columns", "read_sql"]
+
+log = logging.getLogger(__name__)
+
+#: Previous transactions (same customer and direction) behind the amount habit features.
+HABIT_WINDOW = 100
+#: Fewer previous transactions than this leave the habit features empty (not applicable).
+MIN_HISTORY = 5
+
+_CHANNEL_GROUPS = {
+    "card_present": "card",
+    "card_online": "card",
+    "atm": "cash",
+    "transfer": "transfer",
+    "direct_debit": "bill payment",
+    "salary_credit": "income",
+}
+
+
+@dataclass
+class EtlSummary:
+    """What a datamart build did: rows per source, checks, table sizes and timings."""
+
+    run_id: str
+    db_path: str
+    history_end: dt.date
+    home_country: str
+    sources: dict[str, dict[str, int]] = field(default_factory=dict)
+    rejects_by_reason: dict[str, dict[str, int]] = field(default_factory=dict)
+    checks_failed: int = 0
+    n_checks: int = 0
+    table_rows: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able values (dates as ISO strings)."""
+        out = asdict(self)
+        out["history_end"] = self.history_end.isoformat()
+        return out
+
+
+def read_sql(name: str) -> str:
+    """The text of ``riskinsights_lib/datamart/sql/<name>.sql``."""
+    return (
+        resources.files("riskinsights_lib.datamart")
+        .joinpath("sql", f"{name}.sql")
+        .read_text("utf-8")
+    )
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    return str(int(value)) if isinstance(value, (bool, int)) else repr(value)
+
+
+def _run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> None:
+    sql = Template(read_sql(name)).substitute({k: _literal(v) for k, v in params.items()})
+    con.execute(sql)
+
+
+def connect(db_path: str | os.PathLike, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the datamart (read-only by default, so that readers never lock writers out)."""
+    path = Path(db_path)
+    if read_only and not path.is_file():
+        raise FileNotFoundError(f"db_path: no datamart at {path} (run 02_etl_star_schema first)")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of ``table`` in schema order."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    if not rows:
+        raise KeyError(f"table: {table!r} not found in the datamart")
+    return [r[0] for r in rows]
+
+
+def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    products = pd.DataFrame(
+        {
+            "product_key": range(1, len(PRODUCT_TYPES) + 1),
+            "product_type": list(PRODUCT_TYPES),
+            "product_family": [
+                "credit" if p in CREDIT_PRODUCTS else "deposit" for p in PRODUCT_TYPES
+            ],
+            "is_credit": [p in CREDIT_PRODUCTS for p in PRODUCT_TYPES],
+        }
+    )
+    channels = pd.DataFrame(
+        {
+            "channel_key": range(1, len(CHANNELS) + 1),
+            "channel": list(CHANNELS),
+            "channel_group": [_CHANNEL_GROUPS[c] for c in CHANNELS],
+            "is_card_not_present": [c == "card_online" for c in CHANNELS],
+            "is_customer_initiated": [c in CUSTOMER_INITIATED_CHANNELS for c in CHANNELS],
+        }
+    )
+    for name, frame in (("_ref_product", products), ("_ref_channel", channels)):
+        con.register(f"{name}_df", frame)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
+        con.unregister(f"{name}_df")
+
+
+def _register_idmap(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    """Natural customer and account ids -> keyed hash, as the temp table ``_idmap``."""
+    naturals = [
+        r[0]
+        for r in con.execute(
+            """
+            SELECT DISTINCT v FROM (
+                SELECT TRIM(customer_id) AS v FROM raw_customers
+                UNION ALL SELECT TRIM(customer_id) FROM raw_customer_attributes
+                UNION ALL SELECT TRIM(customer_id) FROM raw_accounts
+                UNION ALL SELECT TRIM(account_id) FROM raw_accounts
+                UNION ALL SELECT TRIM(account_id) FROM raw_balances
+                UNION ALL SELECT DISTINCT TRIM(account_id) FROM raw_transactions
+            ) WHERE v IS NOT NULL AND v <> '' ORDER BY v
+            """
+        ).fetchall()
+    ]
+    frame = pd.DataFrame({"natural": naturals, "hashed": pseudonymise(naturals, key)})
+    con.register("_idmap_df", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE _idmap AS SELECT * FROM _idmap_df")
+    con.unregister("_idmap_df")
+
+
+def _derive_home_country(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute(
+        "SELECT merchant_country FROM cln_transactions WHERE merchant_country IS NOT NULL "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchall()
+    return rows[0][0] if rows else "unknown"
+
+
+def build_datamart(
+    raw_dir: str | os.PathLike,
+    db_path: str | os.PathLike,
+    *,
+    run_id: str,
+    snapshots: Sequence[str | dt.date],
+    pseudonym_key: str,
+    max_reject_rate: float = 0.02,
+    feature_lookback_months: int = 6,
+    history_end: dt.date | None = None,
+    home_country: str | None = None,
+    memory_limit: str | None = None,
+    progress: bool = True,
+) -> EtlSummary:
+    """Build the DuckDB star-schema datamart from the raw extracts of one run.
+
+    Parameters
+    ----------
+    raw_dir : folder of the raw extracts (``<run>/raw``), CSV or Parquet.
+    db_path : the datamart file to (re)create (``<run>/datamart.duckdb``).
+    run_id : audit value written into every table (the run folder's name).
+    snapshots : month-end dates of the model marts (ISO strings or dates).
+    pseudonym_key : key of the keyed hash that replaces customer and account ids
+        (pass :func:`riskinsights_lib.privacy.pseudonym_key` to honour the environment).
+    max_reject_rate : stop with :class:`RejectRateError` when a source rejects more.
+    feature_lookback_months : month ends of history behind each snapshot's features.
+    history_end : last day of the history; derived from the balances when None.
+    home_country : the bank's country (ISO alpha-2); the most frequent merchant
+        country when None.
+    memory_limit : DuckDB memory limit (e.g. ``"3GB"``); DuckDB's default when None.
+    progress : show a progress bar over the stages.
+
+    Returns
+    -------
+    EtlSummary
+    """
+    raw_dir, db_path = Path(raw_dir), Path(db_path)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw_dir: {raw_dir} is not a folder")
+    if not run_id:
+        raise ValueError("run_id: expected a non-empty string")
+    if not 0 <= max_reject_rate <= 1:
+        raise ValueError(f"max_reject_rate: expected a share in [0, 1], got {max_reject_rate}")
+    if feature_lookback_months < 3:
+        raise ValueError(
+            f"feature_lookback_months: expected at least 3, got {feature_lookback_months}"
+        )
+    snaps = sorted({dt.date.fromisoformat(str(s)) for s in snapshots})
+    if not snaps:
+        raise ValueError("snapshots: expected at least one month-end date")
+    start = time.perf_counter()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(db_path.name + ".building")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    stages = ["stage raw files", "quarantine", "dimensions", "facts", "model marts", "checks"]
+    bar = tqdm(total=len(stages), desc="datamart", disable=not progress)
+    timings: dict[str, float] = {}
+
+    def done(stage: str, t0: float) -> float:
+        timings[stage] = round(time.perf_counter() - t0, 3)
+        bar.update(1)
+        bar.set_postfix_str(stage)
+        return time.perf_counter()
+
+    con = duckdb.connect(str(tmp))
+    try:
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{str(db_path.parent / '.duckdb_tmp')}'")
+        t0 = time.perf_counter()
+        raw_counts = {s.name: stage_source(con, raw_dir, s) for s in SOURCES}
+        end = history_end or derive_history_end(con)
+        _register_idmap(con, pseudonym_key)
+        t0 = done("stage raw files", t0)
+
+        con.execute(REJECT_DDL)
+        for source in SOURCES:
+            validate_source(con, source, history_end=end, run_id=run_id)
+            check_reject_rate(con, source.name, raw_counts[source.name], max_reject_rate)
+        recon = reconciliation(con, raw_counts, run_id)
+        t0 = done("quarantine", t0)
+
+        home = home_country or _derive_home_country(con)
+        _register_lookups(con)
+        _run_sql(con, "dims", run_id=run_id, history_end=end, home_country=home)
+        t0 = done("dimensions", t0)
+        _run_sql(con, "facts", run_id=run_id)
+        t0 = done("facts", t0)
+
+        con.register("_snapshots_df", pd.DataFrame({"snapshot_date": pd.to_datetime(snaps).date}))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _snapshots AS SELECT snapshot_date::DATE AS snapshot_date FROM _snapshots_df"
+        )
+        _run_sql(con, "customer_features", lookback=feature_lookback_months)
+        _run_sql(con, "marts", history_end=end)
+        _run_sql(con, "transaction_features", habit_window=HABIT_WINDOW, min_history=MIN_HISTORY)
+        t0 = done("model marts", t0)
+
+        checks = run_checks(con, run_id)
+        write_table_metadata(con, run_id)
+        done("checks", t0)
+        table_rows = {
+            t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in TABLES
+        }
+        by_reason = con.execute(
+            "SELECT source, reason, count(*) FROM etl_reject GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        bar.close()
+    con.close()
+    os.replace(tmp, db_path)
+    Path(str(db_path) + ".wal").unlink(missing_ok=True)
+
+    reasons: dict[str, dict[str, int]] = {}
+    for source, reason, n in by_reason:
+        reasons.setdefault(source, {})[reason] = int(n)
+    summary = EtlSummary(
+        run_id=run_id,
+        db_path=str(db_path),
+        history_end=end,
+        home_country=home,
+        sources={
+            r.source: {
+                "raw_rows": int(r.raw_rows),
+                "loaded_rows": int(r.loaded_rows),
+                "rejected_rows": int(r.rejected_rows),
+            }
+            for r in recon.itertuples()
+        },
+        rejects_by_reason=reasons,
+        checks_failed=int((~checks["passed"]).sum()),
+        n_checks=len(checks),
+        table_rows=table_rows,
+        stage_seconds=timings,
+        seconds=round(time.perf_counter() - start, 3),
+    )
+    log.info("datamart built in %.1f s: %s", summary.seconds, db_path)
+    return summary

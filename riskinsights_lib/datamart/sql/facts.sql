@@ -1,0 +1,57 @@
+-- Facts. Parameters: $run_id. customer_key is the dim_customer version valid
+-- on the day of the event (SCD2 as-of join); -1 when none is.
+
+CREATE OR REPLACE TABLE fact_transaction AS
+SELECT t.transaction_id,
+       coalesce(d.date_key, -1) AS date_key,
+       t.ts,
+       coalesce(a.account_key, -1) AS account_key,
+       coalesce(c.customer_key, -1) AS customer_key,
+       coalesce(a.product_key, -1) AS product_key,
+       coalesce(ch.channel_key, -1) AS channel_key,
+       coalesce(m.mcc_key, -1) AS mcc_key,
+       coalesce(g.geography_key, -1) AS geography_key,
+       t.direction,
+       t.amount,
+       CASE WHEN t.direction = 'D' THEN -t.amount ELSE t.amount END AS signed_amount,
+       $run_id AS run_id
+FROM cln_transactions t
+LEFT JOIN _account_keys a ON a.natural_id = t.account_id
+LEFT JOIN dim_customer c
+       ON c.customer_id = a.customer_id AND CAST(t.ts AS DATE) BETWEEN c.valid_from AND c.valid_to
+LEFT JOIN dim_date d ON d.full_date = CAST(t.ts AS DATE)
+LEFT JOIN dim_channel ch ON ch.channel = t.channel
+LEFT JOIN dim_merchant_category m ON m.mcc = t.mcc
+LEFT JOIN dim_geography g ON g.geography_level = 'country' AND g.country_code = t.merchant_country
+ORDER BY t.ts, t.transaction_id;
+
+CREATE OR REPLACE TABLE fact_account_month AS
+SELECT coalesce(a.account_key, -1) AS account_key,
+       coalesce(d.date_key, -1) AS date_key,
+       b.month_end,
+       coalesce(c.customer_key, -1) AS customer_key,
+       coalesce(a.product_key, -1) AS product_key,
+       b.balance,
+       b.credit_limit,
+       CASE WHEN NOT (b.credit_limit > 0) THEN NULL
+            WHEN a.product_type = 'current_account' THEN greatest(-b.balance, 0) / b.credit_limit
+            ELSE b.balance / b.credit_limit END AS utilisation,
+       b.instalment_due,
+       b.instalment_paid,
+       CASE WHEN b.instalment_due IS NOT NULL
+            THEN greatest(b.instalment_due - coalesce(b.instalment_paid, 0), 0) END AS instalment_shortfall,
+       b.days_past_due,
+       CASE WHEN b.days_past_due IS NULL THEN 'unknown'
+            WHEN b.days_past_due = 0 THEN 'current'
+            WHEN b.days_past_due < 30 THEN '1-29'
+            WHEN b.days_past_due < 60 THEN '30-59'
+            WHEN b.days_past_due < 90 THEN '60-89'
+            ELSE '90+' END AS dpd_bucket,
+       coalesce(b.days_past_due, 0) >= 90 AS is_default,
+       $run_id AS run_id
+FROM cln_balances b
+LEFT JOIN _account_keys a ON a.natural_id = b.account_id
+LEFT JOIN dim_customer c
+       ON c.customer_id = a.customer_id AND b.month_end BETWEEN c.valid_from AND c.valid_to
+LEFT JOIN dim_date d ON d.full_date = b.month_end
+ORDER BY account_key, b.month_end;
