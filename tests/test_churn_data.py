@@ -65,3 +65,13 @@ def test_summary_table_orders_models():
     )
     assert table.loc["good", "roc_auc"] > table.loc["noise", "roc_auc"]
     assert (table["roc_auc_low"] <= table["roc_auc"]).all()
+
+
+@pytest.mark.parametrize("module", ["model", "targeting"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"riskinsights_lib.churn.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
