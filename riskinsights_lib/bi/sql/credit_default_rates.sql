@@ -20,7 +20,7 @@ outcome AS (
 )
 SELECT c.cohort_month_end, {group_cols},
        count(*) AS n_accounts,
-       sum(coalesce(o.defaulted, 0)) AS n_defaults,
+       sum(coalesce(o.defaulted, 0))::BIGINT AS n_defaults,
        sum(coalesce(o.defaulted, 0)) / count(*) AS default_rate
 FROM cohort c
 LEFT JOIN outcome o USING (account_id, cohort_month_end)

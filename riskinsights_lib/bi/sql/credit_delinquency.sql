@@ -8,4 +8,4 @@ WITH b AS (
 SELECT month_end, dpd_bucket, n_accounts, balance,
        n_accounts / sum(n_accounts) OVER (PARTITION BY month_end) AS share_accounts
 FROM b
-ORDER BY month_end, dpd_bucket
+ORDER BY month_end, list_position(['current', '1-29', '30-59', '60-89', '90+'], dpd_bucket), dpd_bucket

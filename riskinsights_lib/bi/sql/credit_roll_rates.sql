@@ -18,5 +18,6 @@ pairs AS (
 SELECT from_bucket, to_bucket, count(*) AS n_accounts,
        count(*) / sum(count(*)) OVER (PARTITION BY from_bucket) AS rate
 FROM pairs
-GROUP BY ALL
-ORDER BY from_bucket, to_bucket
+GROUP BY from_bucket, to_bucket
+ORDER BY list_position(['current', '1-29', '30-59', '60-89', '90+'], from_bucket),
+         list_position(['current', '1-29', '30-59', '60-89', '90+', 'closed'], to_bucket)

@@ -40,5 +40,5 @@ SELECT g.vintage, g.months_on_book, g.n_accounts,
        count(am.default_mob) / g.n_accounts AS cum_default_rate
 FROM grid g
 LEFT JOIN acc_mob am ON am.vintage = g.vintage AND am.default_mob <= g.months_on_book
-GROUP BY ALL
+GROUP BY g.vintage, g.months_on_book, g.n_accounts
 ORDER BY g.vintage, g.months_on_book

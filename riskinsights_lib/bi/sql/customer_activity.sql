@@ -23,7 +23,7 @@ agg AS (
     SELECT h.month_end,
            count(*) AS n_customers,
            count(tx.customer_id) AS n_transacting,
-           coalesce(sum(tx.n_transactions), 0) AS n_transactions,
+           coalesce(sum(tx.n_transactions), 0)::BIGINT AS n_transactions,
            coalesce(sum(tx.value), 0) AS value
     FROM holders h
     LEFT JOIN tx ON tx.month_end = h.month_end AND tx.customer_id = h.customer_id

@@ -16,7 +16,7 @@ SELECT snapshot_date, segment,
             WHEN tenure_months < 120 THEN '5-10y'
             ELSE '10y+' END AS tenure_band,
        count(*) AS n_customers,
-       sum(churn_6m) AS n_churned,
+       sum(churn_6m)::BIGINT AS n_churned,
        sum(churn_6m) / count(*) AS churn_rate
 FROM m
 GROUP BY ALL

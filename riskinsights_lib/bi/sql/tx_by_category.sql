@@ -9,7 +9,7 @@ r AS (
     SELECT *, row_number() OVER (ORDER BY value DESC, category_group) AS rnk FROM g
 )
 SELECT CASE WHEN rnk <= $top_n THEN category_group ELSE 'other' END AS category_group,
-       sum(n_transactions) AS n_transactions,
+       sum(n_transactions)::BIGINT AS n_transactions,
        sum(value) AS value,
        sum(value) / (SELECT sum(value) FROM g) AS share_value,
        min(rnk) AS rank

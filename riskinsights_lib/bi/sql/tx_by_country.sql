@@ -9,7 +9,7 @@ r AS (
     SELECT *, row_number() OVER (ORDER BY n_transactions DESC, country_code) AS rnk FROM g
 )
 SELECT CASE WHEN rnk <= $top_n THEN country_code ELSE 'other' END AS country_code,
-       sum(n_transactions) AS n_transactions,
+       sum(n_transactions)::BIGINT AS n_transactions,
        sum(value) AS value,
        sum(n_transactions) / (SELECT sum(n_transactions) FROM g) AS share_transactions,
        min(rnk) AS rank

@@ -45,8 +45,6 @@ SELECT f.month_end,
        coalesce(cv.segment, 'unknown') AS segment,
        f.balance,
        f.credit_limit,
-       f.instalment_due,
-       f.instalment_paid,
        f.days_past_due,
        CASE WHEN f.days_past_due <= 0 THEN 'current'
             WHEN f.days_past_due < 30 THEN '1-29'
