@@ -43,16 +43,28 @@ from riskinsights_lib.anomaly.evaluate import (
     top_k_mask,
 )
 from riskinsights_lib.anomaly.explain import describe_feature, explain_rows, feature_contributions
+from riskinsights_lib.anomaly.features import (
+    CHANNELS,
+    KEY_COLUMNS,
+    derived_features_sql,
+    model_features,
+)
 from riskinsights_lib.anomaly.narrative import (
     comparison_reading,
     queue_reading,
     throughput_reading,
     type_recall_reading,
 )
+from riskinsights_lib.anomaly.phrases import MART_PHRASES
 from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "CHANNELS",
+    "KEY_COLUMNS",
+    "MART_PHRASES",
+    "derived_features_sql",
+    "model_features",
     "attach_truth",
     "comparison_reading",
     "count_rows",

@@ -54,10 +54,13 @@ def describe_feature(
 ) -> str:
     """Words for one feature's value, from ``phrases`` or a generic ``name = value (typical ref)``."""
     phrase = (phrases or {}).get(feature)
-    if callable(phrase):
-        return phrase(value, ref, row)
-    if isinstance(phrase, str):
-        return phrase.format(value=value, ref=ref)
+    try:
+        if callable(phrase):
+            return phrase(value, ref, row)
+        if isinstance(phrase, str):
+            return phrase.format(value=value, ref=ref)
+    except (TypeError, ValueError):  # e.g. a missing value the phrase cannot word
+        pass
     if pd.isna(value):
         return f"{feature.replace('_', ' ')} missing"
     return f"{feature.replace('_', ' ')} = {value:,.3g} (typical {ref:,.3g})"

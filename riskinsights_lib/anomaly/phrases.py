@@ -1,0 +1,192 @@
+"""Reasons in words for the columns of ``mart_transaction_features``.
+
+Each phrase maker takes ``(value, reference, row)`` (``reference`` is the fit
+sample's median; ``row`` holds the transaction's other columns, so a phrase
+can name the country or the time) and returns what an analyst can act on,
+e.g. "6.2x the customer's median amount (EUR 41)", "first transaction ever in
+BR", "02:14 at night". Columns without a phrase fall back to
+``name = value (typical reference)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+__all__ = ["MART_PHRASES", "duration_words"]
+
+
+def _get(row: pd.Series, col: str, default: object = None) -> object:
+    value = row.get(col, default)
+    return default if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def duration_words(seconds: float) -> str:
+    """``75`` -> ``"1 min"``, ``5400`` -> ``"1.5 h"``, ``200000`` -> ``"2.3 days"``."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _clock(row: pd.Series) -> str | None:
+    ts = _get(row, "ts")
+    return pd.Timestamp(ts).strftime("%H:%M") if ts is not None else None
+
+
+def _ratio(v: float, ref: float, row: pd.Series) -> str:
+    med = _get(row, "prior_median_amount")
+    tail = f" (EUR {med:,.0f})" if med is not None else ""
+    if pd.isna(v):
+        return "no amount history for this customer yet"
+    return f"{v:.1f}x the customer's median amount{tail}"
+
+
+def _robust_z(v: float, ref: float, row: pd.Series) -> str:
+    if pd.isna(v):
+        return "no amount history for this customer yet"
+    side = "above" if v >= 0 else "below"
+    return f"amount {abs(v):.1f} robust SDs {side} the customer's usual"
+
+
+def _amount(v: float, ref: float, row: pd.Series) -> str:
+    amount = _get(row, "amount", v)
+    return f"amount EUR {amount:,.2f} (typical transaction EUR {ref:,.0f})"
+
+
+def _log_amount(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    amount = _get(row, "amount", math.expm1(v))
+    return f"amount EUR {amount:,.2f} (typical transaction EUR {math.expm1(ref):,.0f})"
+
+
+def _new_country(v: float, ref: float, row: pd.Series) -> str:
+    country = _get(row, "merchant_country", "this country")
+    return (
+        f"first transaction ever in {country}"
+        if v >= 0.5
+        else f"a country the customer has used before ({country})"
+    )
+
+
+def _new_mcc(v: float, ref: float, row: pd.Series) -> str:
+    mcc = _get(row, "mcc", "this category")
+    return (
+        f"first transaction ever in merchant category {mcc}"
+        if v >= 0.5
+        else f"a usual merchant category ({mcc})"
+    )
+
+
+def _foreign(v: float, ref: float, row: pd.Series) -> str:
+    country = _get(row, "merchant_country", "abroad")
+    return f"abroad ({country})" if v >= 0.5 else "at home"
+
+
+def _night(v: float, ref: float, row: pd.Series) -> str:
+    clock = _clock(row)
+    if v >= 0.5:
+        return f"{clock} at night" if clock else "at night"
+    return f"at {clock}" if clock else "in the daytime"
+
+
+def _hour(v: float, ref: float, row: pd.Series) -> str:
+    clock = _clock(row) or f"{int(v):02d}:00"
+    return f"{clock} at night" if v < 6 else f"at {clock} (unusual hour)"
+
+
+def _count(window: str) -> Callable[[float, float, pd.Series], str]:
+    def phrase(v: float, ref: float, row: pd.Series) -> str:
+        return f"{int(v)} earlier transaction{'s' if int(v) != 1 else ''} in the previous {window}"
+
+    return phrase
+
+
+def _sum(window: str) -> Callable[[float, float, pd.Series], str]:
+    def phrase(v: float, ref: float, row: pd.Series) -> str:
+        return f"EUR {v:,.0f} spent in the previous {window}"
+
+    return phrase
+
+
+def _since_prev(v: float, ref: float, row: pd.Series) -> str:
+    if pd.isna(v):
+        return "the customer's first transaction"
+    return f"{duration_words(v)} after the previous transaction (typical {duration_words(ref)})"
+
+
+def _n_prior(v: float, ref: float, row: pd.Series) -> str:
+    return (
+        f"only {int(v)} earlier transactions on record"
+        if v < ref
+        else f"{int(v):,} earlier transactions on record"
+    )
+
+
+def _channel(name: str) -> Callable[[float, float, pd.Series], str]:
+    label = name.replace("_", " ")
+
+    def phrase(v: float, ref: float, row: pd.Series) -> str:
+        return f"via {label}" if v >= 0.5 else f"not via {label}"
+
+    return phrase
+
+
+def _share_channel(v: float, ref: float, row: pd.Series) -> str:
+    channel = str(_get(row, "channel", "this channel")).replace("_", " ")
+    if pd.isna(v):
+        return "no channel history for this customer yet"
+    return (
+        f"{channel} is only {v:.0%} of the customer's earlier transactions"
+        if v < ref
+        else f"{channel} is {v:.0%} of the customer's earlier transactions"
+    )
+
+
+def _share_night(v: float, ref: float, row: pd.Series) -> str:
+    if pd.isna(v):
+        return "no history of night activity yet"
+    return f"{v:.0%} of the customer's earlier transactions were at night"
+
+
+def _weekday(v: float, ref: float, row: pd.Series) -> str:
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    return f"on a {days[int(v) - 1]}" if 1 <= v <= 7 else f"weekday {v:.0f}"
+
+
+def _debit(v: float, ref: float, row: pd.Series) -> str:
+    return "money out (debit)" if v >= 0.5 else "money in (credit)"
+
+
+#: Phrase makers keyed by column of ``mart_transaction_features`` and of
+#: :func:`~riskinsights_lib.anomaly.features.derived_features_sql`.
+MART_PHRASES: dict[str, Callable[[float, float, pd.Series], str]] = {
+    "amount": _amount,
+    "log_amount": _log_amount,
+    "amount_to_median": _ratio,
+    "amount_robust_z": _robust_z,
+    "is_new_country": _new_country,
+    "is_new_mcc": _new_mcc,
+    "is_foreign": _foreign,
+    "is_night": _night,
+    "hour": _hour,
+    "weekday": _weekday,
+    "n_prev_1h": _count("hour"),
+    "n_prev_24h": _count("24 hours"),
+    "sum_prev_1h": _sum("hour"),
+    "sum_prev_24h": _sum("24 hours"),
+    "seconds_since_prev": _since_prev,
+    "n_prior": _n_prior,
+    "is_debit": _debit,
+    "prior_share_same_channel": _share_channel,
+    "prior_share_night": _share_night,
+    **{
+        f"channel_{c}": _channel(c)
+        for c in ("card_present", "card_online", "atm", "transfer", "direct_debit", "salary_credit")
+    },
+}

@@ -1,0 +1,141 @@
+"""Derived features see only the past; reasons name the mart's columns in words."""
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskinsights_lib.anomaly import fit_anomaly_detector
+from riskinsights_lib.anomaly.features import KEY_COLUMNS, derived_features_sql, model_features
+from riskinsights_lib.anomaly.phrases import MART_PHRASES, duration_words
+
+
+def _transactions(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(n)],
+            "customer_id": rng.choice(["a", "b", "c"], size=n),
+            "ts": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(np.sort(rng.integers(0, 90 * 86400, n)), "s"),
+            "channel": rng.choice(["atm", "card_online", "card_present"], size=n),
+        }
+    )
+
+
+def _derive(df: pd.DataFrame) -> pd.DataFrame:
+    con = duckdb.connect()
+    con.register("tx", df)
+    out = con.sql(derived_features_sql("tx")).df().set_index("transaction_id").sort_index()
+    con.close()
+    return out
+
+
+def test_derived_features_use_no_future_data():
+    df = _transactions()
+    cutoff = df["ts"].iloc[250]
+    before = _derive(df)
+    # rewrite the future: new channels and times after the cutoff, plus extra future rows
+    future = df["ts"] > cutoff
+    changed = df.copy()
+    changed.loc[future, "channel"] = "atm"
+    changed.loc[future, "ts"] = changed.loc[future, "ts"].dt.floor("D") + pd.Timedelta(hours=27)
+    extra = _transactions(50, seed=9).assign(
+        transaction_id=lambda d: "X" + d["transaction_id"], ts=cutoff + pd.Timedelta(days=1)
+    )
+    after = _derive(pd.concat([changed, extra], ignore_index=True))
+    past_ids = df.loc[~future, "transaction_id"]
+    cols = ["prior_share_same_channel", "prior_share_night", "channel_atm"]
+    pd.testing.assert_frame_equal(before.loc[past_ids, cols], after.loc[past_ids, cols])
+
+
+def test_derived_features_by_hand():
+    df = pd.DataFrame(
+        {
+            "transaction_id": ["T1", "T2", "T3", "T4", "T5"],
+            "customer_id": ["a", "a", "a", "b", "a"],
+            "ts": pd.to_datetime(
+                [
+                    "2024-01-01 01:00",
+                    "2024-01-01 10:00",
+                    "2024-01-02 02:00",
+                    "2024-01-01 03:00",
+                    "2024-01-03 12:00",
+                ]
+            ),
+            "channel": ["atm", "atm", "card_online", "atm", "atm"],
+        }
+    )
+    out = _derive(df)
+    assert np.isnan(out.loc["T1", "prior_share_same_channel"]) and np.isnan(
+        out.loc["T4", "prior_share_night"]
+    )
+    assert out.loc["T3", "prior_share_same_channel"] == 0.0  # first card_online of customer a
+    assert out.loc["T5", "prior_share_same_channel"] == pytest.approx(2 / 3)
+    assert out.loc["T5", "prior_share_night"] == pytest.approx(2 / 3)
+    assert out.loc["T3", "channel_card_online"] == 1.0 and out.loc["T3", "channel_atm"] == 0.0
+    with pytest.raises(ValueError, match="night_hours"):
+        derived_features_sql("tx", night_hours=(6, 2))
+    with pytest.raises(ValueError, match="table"):
+        derived_features_sql("tx where 1=1")
+
+
+def test_model_features_drop_keys():
+    cols = ["transaction_id", "customer_id", "ts", "channel", "amount", "is_night", "run_id"]
+    assert model_features(cols) == ["amount", "is_night"]
+    assert model_features(cols, drop=["amount"]) == ["is_night"]
+    assert "customer_id" in KEY_COLUMNS
+
+
+def test_mart_reasons_read_like_an_analyst_note():
+    rng = np.random.default_rng(3)
+    n = 2000
+    X = pd.DataFrame(
+        {
+            "amount_to_median": rng.lognormal(0, 0.3, n),
+            "is_new_country": (rng.random(n) < 0.01).astype(float),
+            "is_night": (rng.random(n) < 0.05).astype(float),
+            "n_prev_1h": rng.poisson(0.1, n).astype(float),
+        }
+    )
+    det = fit_anomaly_detector(X, n_estimators=100, seed=0)
+    row = pd.DataFrame(
+        {
+            "amount_to_median": [6.2],
+            "is_new_country": [1.0],
+            "is_night": [1.0],
+            "n_prev_1h": [0.0],
+            "ts": [pd.Timestamp("2024-03-02 02:14")],
+            "merchant_country": ["BR"],
+            "prior_median_amount": [41.0],
+        }
+    )
+    expl = det.explain(row, n=3, phrases=MART_PHRASES)
+    reasons = expl.loc[0, "reasons"]
+    assert "6.2x the customer's median amount (EUR 41)" in reasons
+    assert "first transaction ever in BR" in reasons
+    assert "02:14 at night" in reasons
+    assert set(expl.loc[0, ["feature_1", "feature_2", "feature_3"]]) <= set(X.columns)
+
+
+def test_every_phrase_words_typical_values_and_missing_history():
+    row = pd.Series(
+        {
+            "ts": pd.Timestamp("2024-01-01 14:05"),
+            "channel": "atm",
+            "merchant_country": "IE",
+            "mcc": 5411,
+        }
+    )
+    for name, phrase in MART_PHRASES.items():
+        text = phrase(1.0, 1.0, row)
+        assert isinstance(text, str) and text, name
+    assert (
+        MART_PHRASES["amount_to_median"](float("nan"), 1.0, row)
+        == "no amount history for this customer yet"
+    )
+    assert (
+        duration_words(30) == "30 s"
+        and duration_words(5400) == "1.5 h"
+        and duration_words(172800) == "2.0 days"
+    )
