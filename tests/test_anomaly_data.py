@@ -15,6 +15,7 @@ from riskinsights_lib.anomaly import (
     fit_rule_detector,
     queue_reading,
     review_queue,
+    rows_by_ids,
     sample_rows,
     score_detectors,
     scoring_relation,
@@ -60,6 +61,11 @@ def test_sample_is_reproducible_and_sized(con):
 def test_customer_rows_in_time_order(con):
     rows = customer_rows(con, "tx", "c3", columns=["transaction_id", "ts"])
     assert len(rows) == 50 and rows["ts"].is_monotonic_increasing
+
+
+def test_rows_by_ids_keeps_the_order(con):
+    rows = rows_by_ids(con, "tx", ["T00010", "T00002", "T00007"], columns=["transaction_id"])
+    assert rows["transaction_id"].tolist() == ["T00010", "T00002", "T00007"]
 
 
 def test_one_pass_scores_every_detector_like_in_memory(con):

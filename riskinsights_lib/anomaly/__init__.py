@@ -28,6 +28,7 @@ from riskinsights_lib.anomaly.data import (
     attach_truth,
     count_rows,
     customer_rows,
+    rows_by_ids,
     sample_rows,
     scoring_relation,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "count_rows",
     "customer_rows",
     "queue_reading",
+    "rows_by_ids",
     "sample_rows",
     "score_detectors",
     "scoring_relation",

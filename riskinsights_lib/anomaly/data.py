@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-__all__ = ["sample_rows", "scoring_relation", "count_rows", "customer_rows", "attach_truth"]
+__all__ = [
+    "sample_rows",
+    "scoring_relation",
+    "count_rows",
+    "customer_rows",
+    "rows_by_ids",
+    "attach_truth",
+]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -83,6 +90,29 @@ def customer_rows(
         f"where {_ident(customer_col, 'customer_col')} = ? order by {_ident(ts_col, 'ts_col')}"
     )
     return con.execute(sql, [str(customer_id)]).df()
+
+
+def rows_by_ids(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    ids: Sequence[str],
+    *,
+    columns: Sequence[str] | None = None,
+    key: str = "transaction_id",
+) -> pd.DataFrame:
+    """The rows of ``table`` whose ``key`` is in ``ids``, in the order of ``ids``."""
+    wanted = pd.DataFrame({"_id": [str(i) for i in ids], "_pos": range(len(ids))})
+    name = "_anomaly_wanted_ids"
+    con.register(name, wanted)
+    try:
+        sql = (
+            f"select t.* from {_ident(table, 'table')} as t join {name} as w "
+            f"on cast(t.{_ident(key, 'key')} as varchar) = w._id order by w._pos"
+        )
+        out = con.sql(sql).df()
+    finally:
+        con.unregister(name)
+    return out if columns is None else out[list(columns)]
 
 
 def attach_truth(
