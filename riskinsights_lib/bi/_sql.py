@@ -47,7 +47,7 @@ def ensure_views(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     con = _check_connection(con)
     exists = con.execute(
         "SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name = ?", [_VIEWS_FLAG]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         for statement in _statements(read_sql("views")):
             con.execute(statement)

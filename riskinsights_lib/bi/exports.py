@@ -90,7 +90,7 @@ def run_stamp(now: dt.datetime | None = None) -> str:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) -> None:
-    con.execute(f"COPY ({select}) TO {_quote_path(path)} {_COPY_OPTIONS[fmt]}")
+    con.execute(f"COPY ({select}) TO {_quote_path(path)} {_COPY_OPTIONS[fmt]}").fetchall()
 
 
 def _export(
@@ -108,7 +108,7 @@ def _export(
     for name, select, fmt in tqdm(jobs, desc=f"export {kind}", leave=False):
         path = out_dir / f"{name}_{stamp}.{fmt}"
         _copy(con, select, path, fmt)
-        n = con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0][0]
         rows.append({"table": name, "kind": kind, "format": fmt, "file": path.name, "rows": n})
         log.info("exported %s (%s rows) to %s", name, f"{n:,}", path.name)
     return pd.DataFrame(rows, columns=["table", "kind", "format", "file", "rows"])
@@ -186,44 +186,62 @@ def _dim_keys(con: duckdb.DuckDBPyConnection, dims: Sequence[str]) -> dict[str, 
     return keys
 
 
-def relationships(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> pd.DataFrame:
-    """Foreign-key links between exported tables, found from the live schema and data.
+def relationships(
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    foreign_keys: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Foreign-key links between exported tables, with cardinality measured on the data.
 
-    A column of one table named like a dimension's surrogate key links to that
-    dimension. The cardinality is measured, not assumed (``many-to-one`` when
-    the key repeats on the from side), and ``orphan_rows`` counts from-side
-    keys missing in the dimension (0 in a sound star schema).
+    Parameters
+    ----------
+    con : connection to the datamart.
+    tables : the exported tables; links to or from other tables are left out.
+    foreign_keys : ``(child table, column) -> (parent table, column)`` as the
+        datamart declares them. Without it, a column named like a dimension's
+        surrogate key (``<dim>_key``) is taken to link to that dimension.
 
     Returns
     -------
-    DataFrame ``from_table, from_column, to_table, to_column, cardinality, orphan_rows``.
+    DataFrame ``from_table, from_column, to_table, to_column, cardinality,
+    orphan_rows``: ``many-to-one`` when the key repeats on the from side and is
+    unique on the to side; ``orphan_rows`` counts from-side keys missing on the
+    to side (0 in a sound star schema with unknown members).
     """
-    dims = [t for t in tables if t.startswith("dim_")]
-    keys = _dim_keys(con, dims)
+    exported = set(tables)
+    if foreign_keys is None:
+        links = []
+        keys = _dim_keys(con, [t for t in tables if t.startswith("dim_")])
+        for table in tables:
+            cols = [r[0] for r in con.execute(f"DESCRIBE {_quote_ident(table)}").fetchall()]
+            links += [((table, k), (d, k)) for d, k in keys.items() if d != table and k in cols]
+    else:
+        links = [
+            (child, parent)
+            for child, parent in foreign_keys.items()
+            if child[0] in exported and parent[0] in exported
+        ]
     rows = []
-    for table in tables:
-        cols = [r[0] for r in con.execute(f"DESCRIBE {_quote_ident(table)}").fetchall()]
-        for dim, key in keys.items():
-            if dim == table or key not in cols:
-                continue
-            t, d, k = _quote_ident(table), _quote_ident(dim), _quote_ident(key)
-            from_unique, to_unique, orphans = con.execute(
-                f"SELECT (SELECT count(*) = count(DISTINCT {k}) FROM {t}),"
-                f" (SELECT count(*) = count(DISTINCT {k}) FROM {d}),"
-                f" (SELECT count(*) FROM {t} f WHERE f.{k} IS NOT NULL"
-                f"   AND NOT EXISTS (SELECT 1 FROM {d} x WHERE x.{k} = f.{k}))"
-            ).fetchone()
-            card = ("one" if from_unique else "many") + "-to-" + ("one" if to_unique else "many")
-            rows.append(
-                {
-                    "from_table": table,
-                    "from_column": key,
-                    "to_table": dim,
-                    "to_column": key,
-                    "cardinality": card,
-                    "orphan_rows": orphans,
-                }
-            )
+    for (table, col), (parent, pcol) in links:
+        t, c = _quote_ident(table), _quote_ident(col)
+        d, k = _quote_ident(parent), _quote_ident(pcol)
+        from_unique, to_unique, orphans = con.execute(
+            f"SELECT (SELECT count({c}) = count(DISTINCT {c}) FROM {t}),"
+            f" (SELECT count({k}) = count(DISTINCT {k}) FROM {d}),"
+            f" (SELECT count(*) FROM {t} f WHERE f.{c} IS NOT NULL"
+            f"   AND NOT EXISTS (SELECT 1 FROM {d} x WHERE x.{k} = f.{c}))"
+        ).fetchall()[0]
+        card = ("one" if from_unique else "many") + "-to-" + ("one" if to_unique else "many")
+        rows.append(
+            {
+                "from_table": table,
+                "from_column": col,
+                "to_table": parent,
+                "to_column": pcol,
+                "cardinality": card,
+                "orphan_rows": orphans,
+            }
+        )
     cols = ["from_table", "from_column", "to_table", "to_column", "cardinality", "orphan_rows"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -324,10 +342,10 @@ def datamart_run_id(
     cols = [r[0] for r in con.execute(f"DESCRIBE {_quote_ident(table)}").fetchall()]
     if "run_id" not in cols:
         return None
-    row = con.execute(
+    rows = con.execute(
         f"SELECT run_id FROM {_quote_ident(table)} GROUP BY run_id ORDER BY count(*) DESC LIMIT 1"
-    ).fetchone()
-    return None if row is None else str(row[0])
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def _remove_previous(out_dir: Path) -> int:
@@ -360,6 +378,7 @@ def export_bi_bundle(
     stamp: str | None = None,
     commit: str | None = None,
     tables: Sequence[str] | None = None,
+    foreign_keys: Mapping[tuple[str, str], tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Write the whole BI bundle and return its manifest.
 
@@ -379,6 +398,8 @@ def export_bi_bundle(
     stamp : time stamp in file names (default: now, UTC).
     commit : git commit to record (default: the checkout's HEAD).
     tables : datamart tables to export (default: every ``dim_*`` and ``fact_*``).
+    foreign_keys : the datamart's declared foreign keys for ``relationships.csv``
+        (default: inferred from ``<dim>_key`` column names).
     """
     formats = _check_formats(formats)
     out_dir = Path(out_dir)
@@ -396,7 +417,7 @@ def export_bi_bundle(
         ignore_index=True,
     )
     dictionary = data_dictionary(con, tables, descriptions, kpis)
-    rel = relationships(con, tables)
+    rel = relationships(con, tables, foreign_keys)
     extra = []
     for name, frame in (("data_dictionary", dictionary), ("relationships", rel)):
         path = out_dir / f"{name}_{stamp}.csv"
