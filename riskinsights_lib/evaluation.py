@@ -6,7 +6,7 @@ Names follow scikit-learn: ``*_score`` is higher-better, ``*_loss`` lower-better
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "jeffreys_test_pd",
     "traffic_light",
     "herfindahl_index",
+    "discrimination_table",
 ]
 
 
@@ -197,8 +198,11 @@ def calibration_table(
     )
     out["observed_rate"] = out["n_pos"] / out["n"]
     a, b = out["n_pos"] + 0.5, out["n"] - out["n_pos"] + 0.5
-    out["observed_low"] = stats.beta.ppf(alpha / 2, a, b)
-    out["observed_high"] = stats.beta.ppf(1 - alpha / 2, a, b)
+    # Jeffreys interval, with the usual boundary fix: 0 events -> lower 0, all events -> upper 1
+    out["observed_low"] = np.where(out["n_pos"] == 0, 0.0, stats.beta.ppf(alpha / 2, a, b))
+    out["observed_high"] = np.where(
+        out["n_pos"] == out["n"], 1.0, stats.beta.ppf(1 - alpha / 2, a, b)
+    )
     return out.reset_index()
 
 
@@ -300,3 +304,28 @@ def herfindahl_index(counts: np.ndarray | pd.Series, *, normalised: bool = False
         return h
     k = len(c)
     return 1.0 if k == 1 else float(1 + np.log(h) / np.log(k))
+
+
+def discrimination_table(
+    scored: Mapping[str, tuple[np.ndarray, np.ndarray]], *, n_boot: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """AUC with bootstrap 95% interval, Gini and KS for several samples.
+
+    ``scored`` maps a sample name to ``(y_true, y_score)`` (higher score = more
+    likely positive). Returns one row per sample, indexed by name.
+    """
+    rows = {}
+    for name, (y, s) in scored.items():
+        y = _check_binary(y, f"scored[{name!r}]")
+        auc, low, high = roc_auc_ci(y, s, n_boot=n_boot, seed=seed)
+        rows[name] = {
+            "n": len(y),
+            "positives": int(y.sum()),
+            "positive_rate": float(y.mean()),
+            "auc": auc,
+            "auc_low": low,
+            "auc_high": high,
+            "gini": 2 * auc - 1,
+            "ks": ks_score(y, s),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -49,7 +49,12 @@ def is_categorical(series: pd.Series) -> bool:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.4g}"
+    """Readable number: thousands separators for large values, 3-4 significant digits for small."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.4g}"
+    return f"{value:.3g}"
 
 
 @dataclass

@@ -20,7 +20,7 @@ from riskinsights_lib.evaluation import (
     traffic_light,
 )
 
-__all__ = ["MasterScale", "fit_master_scale", "grade_table", "is_monotone"]
+__all__ = ["MasterScale", "fit_master_scale", "grade_table", "is_monotone", "style_grade_table"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,47 @@ def grade_table(
     )
     out.attrs["monotone"] = is_monotone(out["observed_dr"])
     return out
+
+
+_LIGHT_COLOURS = {"green": "#b7e4c7", "amber": "#ffd8a8", "red": "#ffb3b3", "": ""}
+
+
+def style_grade_table(table: pd.DataFrame):
+    """The grade table as a pandas Styler with green/amber/red rows (for notebooks and reports)."""
+    cols = [
+        "grade",
+        "pd_from",
+        "pd_to",
+        "n",
+        "share",
+        "mean_pd",
+        "defaults",
+        "observed_dr",
+        "binomial_p",
+        "jeffreys_p",
+        "traffic_light",
+    ]
+
+    def _row(row: pd.Series) -> list[str]:
+        colour = _LIGHT_COLOURS.get(row["traffic_light"], "")
+        return [f"background-color: {colour}" if colour else "" for _ in row]
+
+    return (
+        table[cols]
+        .style.apply(_row, axis=1)
+        .format(
+            {
+                "pd_from": "{:.2%}",
+                "pd_to": "{:.2%}",
+                "n": "{:,}",
+                "share": "{:.1%}",
+                "mean_pd": "{:.2%}",
+                "defaults": "{:,}",
+                "observed_dr": "{:.2%}",
+                "binomial_p": "{:.3f}",
+                "jeffreys_p": "{:.3f}",
+            },
+            na_rep="-",
+        )
+        .hide(axis="index")
+    )

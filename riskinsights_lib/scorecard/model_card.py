@@ -10,10 +10,14 @@ import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-__all__ = ["ModelCard", "markdown_table"]
+if TYPE_CHECKING:
+    from riskinsights_lib.scorecard.model import Scorecard
+
+__all__ = ["ModelCard", "markdown_table", "build_model_card"]
 
 
 def _cell(value: object, digits: int) -> str:
@@ -89,3 +93,52 @@ class ModelCard:
         md.write_text(self.to_markdown(), encoding="utf-8")
         page.write_text(self.to_html(), encoding="utf-8")
         return md, page
+
+
+def build_model_card(
+    card: Scorecard,
+    *,
+    title: str,
+    purpose: str,
+    population: str,
+    target_definition: str,
+    data_window: pd.DataFrame,
+    performance: pd.DataFrame,
+    calibration: str,
+    grades: pd.DataFrame,
+    stability: str,
+    limitations: list[str],
+) -> ModelCard:
+    """Assemble the model card from computed pieces (the caller computes every figure)."""
+    iv = card.iv_table.set_index("feature")["iv"]
+    features = pd.DataFrame(
+        {
+            "feature": card.features,
+            "iv": [float(iv[f]) for f in card.features],
+            "coef": [card.coef[f] for f in card.features],
+            "n_bins": [card.binnings[f].n_regular for f in card.features],
+            "monotonic": [card.binnings[f].monotonic_trend or "none" for f in card.features],
+        }
+    )
+    dropped = card.selection.loc[~card.selection["kept"], ["feature", "iv", "reason"]]
+    s = card.scaling
+    return (
+        ModelCard(title)
+        .add("Purpose", purpose)
+        .add("Population", population)
+        .add("Target definition", target_definition)
+        .add("Data window", data_window)
+        .add(
+            "Model",
+            f"Logistic regression on weight-of-evidence bins, converted to points: "
+            f"{s.base_score:g} points at good:bad odds {s.base_odds:g}:1, {s.pdo:g} points to double the odds. "
+            f"{len(card.features)} of {len(card.candidates)} candidate features kept.",
+        )
+        .add("Features in the scorecard", features)
+        .add("Features dropped and why", dropped)
+        .add("Performance", performance.reset_index(names="sample"))
+        .add("Calibration", calibration)
+        .add("Grades (out of time)", grades)
+        .add("Stability", stability)
+        .add("Limitations", "\n".join(f"- {item}" for item in limitations))
+    )
