@@ -105,3 +105,20 @@ def test_explorer_builds_and_reacts(frame):
     assert "<b>1</b> of 8" in counts.value and list(customer.options) == ["a"]
     text = summary_html({"rows": 8, "threshold": 0.5, "flagged": 2}, 2, 8)
     assert "25.000%" in text
+
+
+def test_breakdown_is_the_filter_applied_per_value(frame):
+    from riskinsights_lib.anomaly import breakdown_at_threshold
+
+    thr = threshold_for_budget(frame["score"], 3)
+    table = breakdown_at_threshold(frame, thr, "channel").set_index("channel")
+    atm = flag_summary(
+        filter_transactions(frame, channels="atm")["score"],
+        filter_transactions(frame, channels="atm")["anomaly_type"],
+        thr,
+    )
+    assert table.loc["atm", "flagged"] == atm["flagged"] == 2
+    assert table.loc["atm", "precision"] == pytest.approx(atm["precision"])
+    assert table["transactions"].sum() == len(frame)
+    with pytest.raises(KeyError, match="by"):
+        breakdown_at_threshold(frame, thr, "nope")

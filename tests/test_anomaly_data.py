@@ -114,3 +114,19 @@ def test_truth_join_and_readings(con):
     q = review_queue(scored.assign(score=scored["rule"]), k=8, reasons_col=None)
     assert f"into {len(q):,} customer-day cases" in queue_reading(q, k=8)
     assert "1,000 rows/s" in throughput_reading(2000, 2.0, n_estimators=10)
+
+
+def test_feature_summary_and_customer_drill_down(con):
+    from riskinsights_lib.anomaly import customer_explanations, feature_summary
+
+    full = con.sql("select * from tx").df()
+    summary = feature_summary(
+        full.assign(gap=np.where(full.index % 2 == 0, np.nan, 1.0)), ["amount_z", "gap"]
+    )
+    assert summary.loc["gap", "share_missing"] == pytest.approx(0.5)
+    assert summary.loc["gap", "median"] == 1.0
+    det = fit_anomaly_detector(full, features=["amount_z", "n_prev_1h"], n_estimators=20)
+    drill = customer_explanations(con, "tx", det, "c0", n=2)
+    assert len(drill) == 50 and {"transaction_id", "score", "reasons"} <= set(drill.columns)
+    with pytest.raises(KeyError, match="customer_id"):
+        customer_explanations(con, "tx", det, "nobody")

@@ -16,6 +16,7 @@ from riskinsights_lib.anomaly.baselines import (
     fit_rule_detector,
 )
 from riskinsights_lib.anomaly.callbacks import (
+    breakdown_at_threshold,
     budget_curve,
     budget_from_contamination,
     customer_timeline,
@@ -27,6 +28,7 @@ from riskinsights_lib.anomaly.callbacks import (
 from riskinsights_lib.anomaly.data import (
     attach_truth,
     count_rows,
+    customer_explanations,
     customer_rows,
     rows_by_ids,
     sample_rows,
@@ -48,12 +50,18 @@ from riskinsights_lib.anomaly.features import (
     CHANNELS,
     KEY_COLUMNS,
     derived_features_sql,
+    feature_summary,
     model_features,
 )
 from riskinsights_lib.anomaly.narrative import (
+    budget_reading,
     comparison_reading,
+    daily_reading,
+    overview_reading,
     queue_reading,
+    reasons_reading,
     throughput_reading,
+    top_reasons_table,
     type_recall_reading,
 )
 from riskinsights_lib.anomaly.phrases import MART_PHRASES
@@ -61,6 +69,14 @@ from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "breakdown_at_threshold",
+    "budget_reading",
+    "customer_explanations",
+    "daily_reading",
+    "feature_summary",
+    "overview_reading",
+    "reasons_reading",
+    "top_reasons_table",
     "CHANNELS",
     "KEY_COLUMNS",
     "MART_PHRASES",

@@ -22,6 +22,7 @@ __all__ = [
     "filter_transactions",
     "flagged_customers",
     "customer_timeline",
+    "breakdown_at_threshold",
 ]
 
 
@@ -157,3 +158,26 @@ def customer_timeline(
     rows = rows.copy()
     rows["flagged"] = rows[score_col] >= threshold
     return rows
+
+
+def breakdown_at_threshold(
+    frame: pd.DataFrame,
+    threshold: float,
+    by: str,
+    *,
+    score_col: str = "score",
+    type_col: str = "anomaly_type",
+) -> pd.DataFrame:
+    """The explorer's counts for every value of ``by`` at once (its static equivalent).
+
+    One row per value of ``by`` (e.g. channel): transactions, flagged, planted
+    anomalies, true positives, precision and recall at ``threshold``.
+    """
+    if by not in frame.columns:
+        raise KeyError(f"by: {by!r} is not a column of frame")
+    rows = []
+    for value, sub in frame.groupby(frame[by].astype("string").fillna("(none)"), sort=True):
+        summary = flag_summary(sub[score_col].to_numpy(), sub.get(type_col), threshold)
+        rows.append({by: value, **{k: v for k, v in summary.items() if k != "threshold"}})
+    out = pd.DataFrame(rows).rename(columns={"rows": "transactions"})
+    return out.sort_values("flagged", ascending=False, kind="stable").reset_index(drop=True)

@@ -7,7 +7,8 @@ notebook decides where data comes from; nothing here reads parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -113,6 +114,25 @@ def rows_by_ids(
     finally:
         con.unregister(name)
     return out if columns is None else out[list(columns)]
+
+
+def customer_explanations(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    detector: Any,
+    customer_id: str,
+    *,
+    n: int = 3,
+    phrases: Mapping[str, Any] | None = None,
+    customer_col: str = "customer_id",
+    key: str = "transaction_id",
+) -> pd.DataFrame:
+    """Every transaction of one customer with its score and reasons (the drill-down)."""
+    rows = customer_rows(con, table, customer_id, customer_col=customer_col)
+    if rows.empty:
+        raise KeyError(f"customer_id: {customer_id!r} has no rows in {table}")
+    expl = detector.explain(rows, n=n, phrases=phrases)
+    return pd.concat([rows[[key]].reset_index(drop=True), expl.reset_index(drop=True)], axis=1)
 
 
 def attach_truth(

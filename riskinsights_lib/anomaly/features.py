@@ -20,6 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+import pandas as pd
+
 from riskinsights_lib.anomaly.data import _ident
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "KEY_COLUMNS",
     "NIGHT_HOURS",
     "derived_features_sql",
+    "feature_summary",
     "model_features",
 ]
 
@@ -96,3 +100,23 @@ def model_features(
     """Detector inputs: ``columns`` without keys/descriptors (``exclude``) and without ``drop``."""
     skip = set(exclude) | set(drop)
     return [c for c in columns if c not in skip]
+
+
+def feature_summary(X: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    """Per feature: median, 1st and 99th percentile, share missing and share non-zero."""
+    rows = []
+    for col in features:
+        v = pd.to_numeric(X[col], errors="coerce").astype(float)
+        present = v.dropna()
+        q = np.quantile(present, [0.01, 0.5, 0.99]) if len(present) else [np.nan] * 3
+        rows.append(
+            {
+                "feature": col,
+                "median": q[1],
+                "p01": q[0],
+                "p99": q[2],
+                "share_missing": float(v.isna().mean()),
+                "share_nonzero": float((present != 0).mean()) if len(present) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows).set_index("feature")
