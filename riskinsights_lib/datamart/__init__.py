@@ -13,6 +13,8 @@ from riskinsights_lib.datamart.build import (
     read_sql,
     table_columns,
 )
+from riskinsights_lib.datamart.dictionary import data_dictionary, describe_column
+from riskinsights_lib.datamart.erd import draw_erd
 from riskinsights_lib.datamart.quality import RejectRateError
 from riskinsights_lib.datamart.schema import (
     FOREIGN_KEYS,
@@ -30,6 +32,9 @@ __all__ = [
     "TABLES",
     "build_datamart",
     "connect",
+    "data_dictionary",
+    "describe_column",
+    "draw_erd",
     "read_sql",
     "table_columns",
 ]

@@ -129,7 +129,7 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
     products = pd.DataFrame(
         {
-            "product_key": range(1, len(PRODUCT_TYPES) + 1),
+            "product_key": pd.array(range(1, len(PRODUCT_TYPES) + 1), dtype="int32"),
             "product_type": list(PRODUCT_TYPES),
             "product_family": [
                 "credit" if p in CREDIT_PRODUCTS else "deposit" for p in PRODUCT_TYPES
@@ -139,7 +139,7 @@ def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
     )
     channels = pd.DataFrame(
         {
-            "channel_key": range(1, len(CHANNELS) + 1),
+            "channel_key": pd.array(range(1, len(CHANNELS) + 1), dtype="int32"),
             "channel": list(CHANNELS),
             "channel_group": [_CHANNEL_GROUPS[c] for c in CHANNELS],
             "is_card_not_present": [c == "card_online" for c in CHANNELS],

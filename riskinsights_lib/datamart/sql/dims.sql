@@ -23,8 +23,9 @@ SELECT -1 AS date_key, NULL::DATE AS full_date, NULL::INTEGER AS year, NULL::INT
        $run_id AS run_id
 UNION ALL
 SELECT (year(full_date) * 10000 + month(full_date) * 100 + day(full_date))::INTEGER,
-       full_date, year(full_date), quarter(full_date), month(full_date), monthname(full_date),
-       day(full_date), isodow(full_date), dayname(full_date), isodow(full_date) >= 6,
+       full_date, year(full_date)::INTEGER, quarter(full_date)::INTEGER, month(full_date)::INTEGER,
+       monthname(full_date), day(full_date)::INTEGER, isodow(full_date)::INTEGER, dayname(full_date),
+       isodow(full_date) >= 6,
        full_date = last_day(full_date), last_day(full_date), strftime(full_date, '%Y-%m'),
        $run_id
 FROM days

@@ -48,18 +48,18 @@ SELECT transaction_id, customer_id, ts, channel, merchant_country, mcc, amount,
        CASE WHEN n_habit >= $min_history THEN (amount - q[2]) / greatest((q[3] - q[1]) / 1.349, 1.0)
             END AS amount_robust_z,
        CASE WHEN n_habit >= $min_history THEN amount / greatest(q[2], 0.01) END AS amount_to_median,
-       hour(ts) AS hour,
-       isodow(ts) AS weekday,
+       hour(ts)::INTEGER AS hour,
+       isodow(ts)::INTEGER AS weekday,
        CASE WHEN hour(ts) < 6 THEN 1 ELSE 0 END AS is_night,
-       n_prev_1h,
+       n_prev_1h::INTEGER AS n_prev_1h,
        coalesce(sum_prev_1h, 0) AS sum_prev_1h,
-       n_prev_24h,
+       n_prev_24h::INTEGER AS n_prev_24h,
        coalesce(sum_prev_24h, 0) AS sum_prev_24h,
        CASE WHEN merchant_country IS NOT NULL AND ts = first_ts_country THEN 1 ELSE 0 END
            AS is_new_country,
        CASE WHEN mcc IS NOT NULL AND ts = first_ts_mcc THEN 1 ELSE 0 END AS is_new_mcc,
        CASE WHEN merchant_country IS NOT NULL AND NOT is_home_country THEN 1 ELSE 0 END AS is_foreign,
        epoch(ts - prev_ts) AS seconds_since_prev,
-       n_prior
+       n_prior::INTEGER AS n_prior
 FROM w
 ORDER BY ts, transaction_id;
