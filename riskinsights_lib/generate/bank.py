@@ -1,0 +1,541 @@
+"""``generate_bank``: the whole synthetic bank, raw extracts and hidden truth.
+
+Order of work: customers and their products; the latent monthly simulation
+(all customers at once, small arrays); true probabilities by Monte Carlo at
+each snapshot; then balances and transactions chunk by chunk of customers,
+each chunk written straight to disk, so memory is bounded by
+``chunk_customers`` however many transactions are made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sklearn.metrics import roc_auc_score
+from tqdm.auto import tqdm
+
+from riskinsights_lib.generate import oracle
+from riskinsights_lib.generate.accounts import (
+    PRODUCTS,
+    account_ids,
+    apply_closures,
+    draw_accounts,
+    open_schedule,
+)
+from riskinsights_lib.generate.attributes import attribute_history
+from riskinsights_lib.generate.balances import balances_frame, draw_habits
+from riskinsights_lib.generate.customers import customer_ids, draw_customers
+from riskinsights_lib.generate.dirty import DIRTY_SPECS, add_dirty_rows, string_columns
+from riskinsights_lib.generate.dynamics import DynamicsParams, StepContext, initial_state
+from riskinsights_lib.generate.reference import (
+    COUNTRY_TABLE,
+    MERCHANT_SHARES,
+    country_frame,
+    mcc_frame,
+    postcode_frame,
+)
+from riskinsights_lib.generate.schemas import SCHEMAS
+from riskinsights_lib.generate.simulate import activity_counts, simulate_main
+from riskinsights_lib.generate.timeline import Timeline, macro_path
+from riskinsights_lib.generate.transactions import TxInputs, transactions_chunk
+from riskinsights_lib.generate.writer import (
+    FORMATS,
+    TableWriter,
+    cast_to_text,
+    to_arrow,
+    write_table,
+)
+
+__all__ = ["GenerationSummary", "generate_bank"]
+
+log = logging.getLogger(__name__)
+_SCHEDULED_PER_MONTH = 2.6  # salary credits, bills and repayments per customer-month, roughly
+
+
+@dataclass
+class GenerationSummary:
+    """What :func:`generate_bank` made, with the headline rates and oracle AUCs."""
+
+    n_customers: int
+    n_accounts: int
+    n_transactions: int
+    default_rate: float
+    churn_rate: float
+    oracle_auc_default: float
+    oracle_auc_churn: float
+    anomaly_rate: float
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    snapshots: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
+
+
+def _check_args(
+    n_customers: int,
+    n_months: int,
+    tx: float,
+    anomaly_rate: float,
+    dirty: float,
+    fmt: str,
+    chunk: int,
+    paths: int,
+) -> None:
+    if n_customers < 10:
+        raise ValueError(f"n_customers: expected at least 10, got {n_customers}")
+    if n_months < 13:
+        raise ValueError(f"n_months: expected at least 13, got {n_months}")
+    if tx <= 0:
+        raise ValueError(f"tx_per_customer_month: expected a positive number, got {tx}")
+    if not 0 <= anomaly_rate < 0.2:
+        raise ValueError(f"anomaly_rate: expected a share in [0, 0.2), got {anomaly_rate}")
+    if not 0 <= dirty < 0.1:
+        raise ValueError(f"dirty_row_rate: expected a share in [0, 0.1), got {dirty}")
+    if fmt not in FORMATS:
+        raise ValueError(f"file_format: expected one of {FORMATS}, got {fmt!r}")
+    if chunk < 1:
+        raise ValueError(f"chunk_customers: expected a positive number, got {chunk}")
+    if paths < 1:
+        raise ValueError(f"truth_paths: expected a positive number, got {paths}")
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def generate_bank(
+    out_dir: str | Path,
+    *,
+    n_customers: int,
+    start_date: dt.date | str,
+    n_months: int,
+    snapshots: list[dt.date | str],
+    seed: int,
+    tx_per_customer_month: float,
+    anomaly_rate: float,
+    dirty_row_rate: float,
+    file_format: str = "csv",
+    chunk_customers: int = 20_000,
+    truth_paths: int = 200,
+    progress: bool = True,
+    params: DynamicsParams | None = None,
+) -> GenerationSummary:
+    """Simulate a retail bank and write ``out_dir/raw/`` and ``out_dir/truth/``.
+
+    Parameters
+    ----------
+    out_dir : the run folder.
+    n_customers, start_date, n_months : size and span of the history.
+    snapshots : month-end model snapshot dates; each needs 12 months after it.
+    seed : the same seed gives byte-identical files.
+    tx_per_customer_month : mean transactions per customer and month.
+    anomaly_rate : share of transactions planted as labelled anomalies.
+    dirty_row_rate : share of rows added as labelled dirty rows per source.
+    file_format : ``"csv"`` or ``"parquet"``.
+    chunk_customers : customers whose balances and transactions are built at once.
+    truth_paths : Monte Carlo paths per customer for the true probabilities.
+    progress : show tqdm progress bars.
+    params : coefficients of the latent dynamics (defaults: :class:`DynamicsParams`).
+
+    Returns
+    -------
+    GenerationSummary, also written to ``truth/oracle.json``.
+    """
+    t0 = time.perf_counter()
+    _check_args(
+        n_customers,
+        n_months,
+        tx_per_customer_month,
+        anomaly_rate,
+        dirty_row_rate,
+        file_format,
+        chunk_customers,
+        truth_paths,
+    )
+    params = params or DynamicsParams()
+    start = (
+        dt.date.fromisoformat(str(start_date))
+        if not isinstance(start_date, dt.date)
+        else start_date
+    )
+    tl = Timeline(start, n_months)
+    snap_idx = [tl.snapshot_index(dt.date.fromisoformat(str(s))) for s in snapshots]
+    if not snap_idx:
+        raise ValueError("snapshots: expected at least one month-end date")
+    if max(snap_idx) + oracle.DEFAULT_HORIZON >= n_months:
+        raise ValueError(f"snapshots: {snapshots[-1]} needs 12 months of history after it")
+    out = Path(out_dir)
+    raw, truth = out / "raw", out / "truth"
+    raw.mkdir(parents=True, exist_ok=True)
+    truth.mkdir(parents=True, exist_ok=True)
+    r_cust, r_acc, r_sim, r_truth, r_bal, r_attr, r_dirty, r_hab, r_act, r_tx = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)
+    )
+    n = n_customers
+
+    # customers, products and the latent simulation
+    customers, profile = draw_customers(n, tl, r_cust, faker_seed=seed)
+    scheduled = draw_accounts(profile, tl, r_acc)
+    earner = profile.employment <= 2
+    ctx = StepContext(
+        z=profile.z,
+        u=profile.u,
+        earner=earner,
+        salaried=np.isin(profile.employment, (0, 1, 3)),
+        low_income=(profile.annual_income < 25_000).astype(float),
+        n_products=np.bincount(scheduled["customer"], minlength=n).astype(float),
+        onboard_month=profile.onboard_month,
+        credit_active=open_schedule(scheduled, n, tl, credit_only=True),
+    )
+    macro = macro_path(n_months)
+    path = simulate_main(
+        ctx,
+        initial_state(ctx, profile.employment == 2, r_sim),
+        macro,
+        r_sim,
+        params=params,
+        keep_months=snap_idx,
+    )
+    log.info("simulated %d customers over %d months", n, n_months)
+
+    # closures caused by the simulation
+    defaulted = (path.dpd >= 4).any(axis=1)
+    default_month = np.where(defaulted, (path.dpd >= 4).argmax(axis=1), -1)
+    closer = path.churn[:, -1] == 1
+    cm = np.clip(path.churn_month, 0, n_months - 1)
+    close_day = tl.month_ends[cm] - r_acc.integers(0, 10, n)
+    close_day = np.maximum(close_day, profile.onboard_day)
+    churn_close_day = np.where(closer, close_day, np.datetime64("NaT")).astype("datetime64[D]")
+    accounts = apply_closures(
+        scheduled,
+        churn_close_day=churn_close_day,
+        default_month=default_month,
+        timeline=tl,
+        rng=r_acc,
+    )
+    accounts["account_id"] = account_ids(np.arange(len(accounts)))
+    any_open = open_schedule(accounts, n, tl, credit_only=False)
+    credit_open = open_schedule(accounts, n, tl, credit_only=True)
+
+    habits = draw_habits(
+        profile.annual_income,
+        max(tx_per_customer_month - _SCHEDULED_PER_MONTH, 1.5),
+        r_hab,
+        category_shares=MERCHANT_SHARES,
+        country_weights=COUNTRY_TABLE["usual_weight"].to_numpy()[1:],
+    )
+    habits.countries = habits.countries + 1  # index into COUNTRY_TABLE (0 is home)
+    calendar_month = tl.month_starts.astype("datetime64[M]").astype(int) % 12
+    month_factor = np.select([calendar_month == 11, calendar_month == 0], [1.2, 0.9], 1.0)
+    activity = activity_counts(path, profile.onboard_month, habits.activity, month_factor, r_act)
+
+    # truth: true probabilities and realised labels per snapshot
+    default_rows, churn_rows, snap_stats = [], [], []
+    for s in tqdm(snap_idx, desc="truth", disable=not progress):
+        pop_d = oracle.default_population(credit_open, path, s)
+        pop_c = oracle.churn_population(any_open, activity, s)
+        members = np.flatnonzero(pop_d | pop_c)
+        p_def, p_churn = oracle.true_probabilities(
+            path.states[s],
+            ctx,
+            s,
+            macro,
+            r_truth,
+            params=params,
+            members=members,
+            n_paths=truth_paths,
+        )
+        y_def, def_month = oracle.realised_default(path, s)
+        y_churn = oracle.realised_churn(path, s)
+        in_d, in_c = pop_d[members], pop_c[members]
+        snap_date = tl.month_ends[s]
+        md, mc = members[in_d], members[in_c]
+        default_rows.append(
+            pd.DataFrame(
+                {
+                    "customer_id": customer_ids(md),
+                    "snapshot_date": snap_date,
+                    "true_pd_12m": np.round(p_def[in_d], 6),
+                    "default_event_month": np.where(
+                        def_month[md] >= 0,
+                        tl.month_ends[np.maximum(def_month[md], 0)],
+                        np.datetime64("NaT"),
+                    ),
+                }
+            )
+        )
+        churn_rows.append(
+            pd.DataFrame(
+                {
+                    "customer_id": customer_ids(mc),
+                    "snapshot_date": snap_date,
+                    "true_churn_6m": np.round(p_churn[in_c], 6),
+                    "churn_event_month": np.where(
+                        path.churn_month[mc] >= 0,
+                        tl.month_ends[np.maximum(path.churn_month[mc], 0)],
+                        np.datetime64("NaT"),
+                    ),
+                }
+            )
+        )
+        snap_stats.append(
+            {
+                "snapshot_date": str(snap_date),
+                "n_default_population": int(len(md)),
+                "default_rate": float(y_def[md].mean()) if len(md) else float("nan"),
+                "mean_true_pd": float(p_def[in_d].mean()) if len(md) else float("nan"),
+                "oracle_auc_default": _auc(y_def[md], p_def[in_d]),
+                "n_churn_population": int(len(mc)),
+                "churn_rate": float(y_churn[mc].mean()) if len(mc) else float("nan"),
+                "mean_true_churn": float(p_churn[in_c].mean()) if len(mc) else float("nan"),
+                "oracle_auc_churn": _auc(y_churn[mc], p_churn[in_c]),
+            }
+        )
+
+    # raw extracts: customers, attributes, accounts, references
+    rows: dict[str, int] = {}
+    dirty_lists: list[pd.DataFrame] = []
+    ext = file_format
+
+    def _write_with_dirt(
+        source: str,
+        table: pa.Table,
+        path_: Path,
+        writer: TableWriter | None = None,
+        counter: int = 0,
+        offset: int = 0,
+    ) -> tuple[int, int]:
+        spec = DIRTY_SPECS[source]
+        table = cast_to_text(table, string_columns(spec, file_format))
+        table, listed, counter = add_dirty_rows(
+            table,
+            spec,
+            r_dirty,
+            rate=dirty_row_rate,
+            file_format=file_format,
+            end_date=tl.end_date,
+            counter=counter,
+        )
+        if len(listed):
+            listed.insert(0, "file", str(path_.relative_to(out)))
+            listed.insert(0, "source", source)
+            listed["row_number"] = listed["row_number"] + offset + 1
+            dirty_lists.append(listed)
+        if writer is None:
+            write_table(table, path_, file_format)
+        else:
+            writer.write(table)
+        return table.num_rows, counter
+
+    rows["customers"], _ = _write_with_dirt(
+        "customers", to_arrow(customers, SCHEMAS["customers"]), raw / f"customers.{ext}"
+    )
+    attrs = attribute_history(profile, path, earner, tl, r_attr)
+    rows["customer_attributes"], _ = _write_with_dirt(
+        "customer_attributes",
+        to_arrow(attrs, SCHEMAS["customer_attributes"]),
+        raw / f"customer_attributes.{ext}",
+    )
+    acc_out = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"],
+            "customer_id": customer_ids(accounts["customer"].to_numpy()),
+            "product_type": PRODUCTS[accounts["product"].to_numpy()],
+            "open_date": accounts["open_day"],
+            "close_date": accounts["close_day"],
+            "credit_limit": accounts["credit_limit"],
+            "principal": accounts["principal"],
+            "interest_rate": accounts["interest_rate"],
+            "term_months": accounts["term_months"]
+            .where(accounts["term_months"] > 0)
+            .astype("Int64"),
+        }
+    )
+    rows["accounts"], _ = _write_with_dirt(
+        "accounts", to_arrow(acc_out, SCHEMAS["accounts"]), raw / f"accounts.{ext}"
+    )
+    rows["mcc"] = write_table(
+        pa.Table.from_pandas(mcc_frame(), preserve_index=False), raw / f"mcc.{ext}", file_format
+    )
+    rows["countries"] = write_table(
+        pa.Table.from_pandas(country_frame(), preserve_index=False),
+        raw / f"countries.{ext}",
+        file_format,
+    )
+    rows["postcodes"] = write_table(
+        pa.Table.from_pandas(postcode_frame(), preserve_index=False),
+        raw / f"postcodes.{ext}",
+        file_format,
+    )
+
+    # balances and transactions, chunk by chunk
+    anomalies: list[pa.Table] = []
+    n_tx = 0
+    acc_cust = accounts["customer"].to_numpy()
+    acc_bounds = np.searchsorted(acc_cust, np.arange(0, n + chunk_customers, chunk_customers))
+    bal_path = raw / f"balances.{ext}"
+    tx_dir = raw / "transactions"
+    tx_dir.mkdir(exist_ok=True)
+    for old in tx_dir.glob("part-*"):
+        old.unlink()
+    rows["balances"] = rows["transactions"] = 0
+    bal_counter = tx_counter = 0
+    t_idx = np.arange(n_months)[None, :]
+    end_day = _days(np.array([tl.end_date], "datetime64[D]"))[0]
+    with TableWriter(bal_path, file_format) as bal_writer:
+        chunks = list(range(0, n, chunk_customers))
+        for part, lo in enumerate(
+            tqdm(chunks, desc="balances + transactions", disable=not progress)
+        ):
+            hi = min(lo + chunk_customers, n)
+            acc = accounts.iloc[acc_bounds[part] : acc_bounds[part + 1]].reset_index(drop=True)
+            bal = balances_frame(acc, path, profile.annual_income, habits, tl, r_bal)
+            written, bal_counter = _write_with_dirt(
+                "balances",
+                to_arrow(bal, SCHEMAS["balances"]),
+                bal_path,
+                bal_writer,
+                bal_counter,
+                rows["balances"],
+            )
+            rows["balances"] += written
+            inputs = _tx_inputs(
+                lo,
+                hi,
+                acc,
+                bal,
+                path,
+                profile,
+                habits,
+                activity,
+                tl,
+                end_day,
+                churn_close_day,
+                t_idx,
+            )
+            table, anom, _ = transactions_chunk(
+                inputs, tl, r_tx, first_id=n_tx + 1, anomaly_rate=anomaly_rate
+            )
+            n_tx += table.num_rows
+            anomalies.append(anom)
+            part_path = tx_dir / f"part-{part:05d}.{ext}"
+            written, tx_counter = _write_with_dirt(
+                "transactions", table, part_path, None, tx_counter
+            )
+            rows["transactions"] += written
+        bal_writer.close(
+            schema=to_arrow(
+                balances_frame(accounts.iloc[:0], path, profile.annual_income, habits, tl, r_bal),
+                SCHEMAS["balances"],
+            ).schema
+        )
+
+    # truth files
+    default_truth = pd.concat(default_rows, ignore_index=True)
+    churn_truth = pd.concat(churn_rows, ignore_index=True)
+    default_truth.to_csv(truth / "default_truth.csv", index=False, date_format="%Y-%m-%d")
+    churn_truth.to_csv(truth / "churn_truth.csv", index=False, date_format="%Y-%m-%d")
+    anomaly_table = pa.concat_tables(anomalies).to_pandas()
+    anomaly_table.to_csv(truth / "anomalies.csv", index=False)
+    dirty = (
+        pd.concat(dirty_lists, ignore_index=True)
+        if dirty_lists
+        else pd.DataFrame(columns=["source", "file", "row_number", "record_key", "defect"])
+    )
+    dirty.to_csv(truth / "dirty_rows.csv", index=False)
+
+    first = snap_stats[0]
+    summary = GenerationSummary(
+        n_customers=n,
+        n_accounts=len(accounts),
+        n_transactions=n_tx,
+        default_rate=first["default_rate"],
+        churn_rate=first["churn_rate"],
+        oracle_auc_default=first["oracle_auc_default"],
+        oracle_auc_churn=first["oracle_auc_churn"],
+        anomaly_rate=len(anomaly_table) / max(n_tx, 1),
+        rows=rows,
+        seconds=round(time.perf_counter() - t0, 2),
+        snapshots=snap_stats,
+    )
+    meta = summary.as_dict() | {
+        "seed": seed,
+        "start_date": str(tl.start_date),
+        "end_date": str(tl.end_date),
+        "n_months": n_months,
+        "truth_paths": truth_paths,
+        "file_format": file_format,
+        "n_dirty_rows": len(dirty),
+        "macro": [round(float(v), 4) for v in macro],
+    }
+    meta.pop("seconds")
+    (truth / "oracle.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    log.info("generated %s transactions in %.1f s", f"{n_tx:,}", summary.seconds)
+    return summary
+
+
+def _tx_inputs(
+    lo, hi, acc, bal, path, profile, habits, activity, tl, end_day, churn_close_day, t_idx
+) -> TxInputs:
+    """Chunk-local inputs of the transaction generator."""
+    sl = slice(lo, hi)
+    nc = hi - lo
+    om = profile.onboard_month[sl]
+    churn, churn_month = path.churn[sl], path.churn_month[sl]
+    live = (t_idx >= om[:, None]) & ((churn != 1) | (churn_month[:, None] == t_idx))
+    salaried = np.isin(profile.employment[sl], (0, 1, 3))
+    salary_on = live & salaried[:, None] & ~path.jobless[sl] & ~path.moved[sl]
+    start_day = _days(np.array([tl.start_date], "datetime64[D]"))[0]
+    win_lo = np.maximum(_days(profile.onboard_day[sl]), start_day)
+    ccd = churn_close_day[sl]
+    win_hi = np.where(np.isnat(ccd), end_day, ccd.astype("datetime64[D]").astype(np.int64))
+    cust_local = acc["customer"].to_numpy() - lo
+    prod = acc["product"].to_numpy()
+
+    def first_of(product: int) -> np.ndarray:
+        idx = np.full(nc, -1, np.int64)
+        rows = np.flatnonzero(prod == product)[::-1]  # the first account wins
+        idx[cust_local[rows]] = rows
+        return idx
+
+    card = first_of(2)
+    card_lo = np.full(nc, np.iinfo(np.int64).max)
+    card_hi = np.full(nc, end_day)
+    has = card >= 0
+    card_lo[has] = _days(acc["open_day"].to_numpy()[card[has]])
+    close = acc["close_day"].to_numpy("datetime64[D]")[card[has]]
+    card_hi[has] = np.where(np.isnat(close), end_day, close.astype(np.int64))
+    rep = bal[(bal["instalment_paid"] > 0)]
+    return TxInputs(
+        counts=activity[sl],
+        salary_on=salary_on,
+        salary=profile.annual_income[sl] * 0.72 / 12.0,
+        irregular=profile.employment[sl] == 1,
+        payday=profile.payday[sl],
+        habits=habits.take(sl),
+        win_lo=win_lo,
+        win_hi=win_hi,
+        bills_on=live,
+        cur=first_of(0),
+        sav=first_of(1),
+        card=card,
+        card_lo=card_lo,
+        card_hi=card_hi,
+        repay_cust=rep["customer"].to_numpy() - lo,
+        repay_month=rep["month"].to_numpy(),
+        repay_amount=rep["instalment_paid"].to_numpy(),
+        account_ids=pa.array(acc["account_id"].to_numpy()),
+    )

@@ -1,0 +1,251 @@
+"""Dirty rows: a small, known set of defective rows added to each raw source.
+
+Each dirty row is a copy of a genuine row with exactly one defect, written
+right after it; genuine rows are never altered. The list (source, file, row
+number, key as written, defect) goes to ``truth/dirty_rows.csv`` so that the
+ETL's quarantine can be checked row by row. See docs/data_contract.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["DEFECTS", "DirtySpec", "DIRTY_SPECS", "add_dirty_rows", "string_columns"]
+
+DEFECTS = (
+    "missing_key",
+    "unparseable_value",
+    "orphan_foreign_key",
+    "out_of_range",
+    "future_date",
+    "duplicate_id",
+)
+
+
+@dataclass(frozen=True)
+class DirtySpec:
+    """Where each defect goes in one source."""
+
+    source: str
+    key: tuple[str, ...]
+    defects: tuple[str, ...]
+    fresh_prefix: str | None = None  # single-key sources: prefix of fresh unique ids
+    fresh_width: int = 0
+    fresh_base: int = 0
+    fk: str | None = None
+    orphan_prefix: str = ""
+    orphan_base: int = 0
+    orphan_width: int = 0
+    date_col: str = ""
+    unparseable_col: str = ""
+    unparseable_values: tuple[str, ...] = ()
+    range_col: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+DIRTY_SPECS: dict[str, DirtySpec] = {
+    "customers": DirtySpec(
+        "customers",
+        ("customer_id",),
+        ("missing_key", "unparseable_value", "future_date", "duplicate_id"),
+        fresh_prefix="C",
+        fresh_width=7,
+        fresh_base=9_500_000,
+        date_col="onboarding_date",
+        unparseable_col="birth_date",
+        unparseable_values=("1985-02-30", "31/12/1979", "19xx-05-01"),
+    ),
+    "customer_attributes": DirtySpec(
+        "customer_attributes",
+        ("customer_id", "effective_from"),
+        ("missing_key", "unparseable_value", "orphan_foreign_key", "out_of_range", "future_date"),
+        fk="customer_id",
+        orphan_prefix="C",
+        orphan_base=9_000_000,
+        orphan_width=7,
+        date_col="effective_from",
+        unparseable_col="annual_income",
+        unparseable_values=("45,000x", "12,3x", "n/a EUR"),
+        range_col="annual_income",
+    ),
+    "accounts": DirtySpec(
+        "accounts",
+        ("account_id",),
+        (
+            "missing_key",
+            "unparseable_value",
+            "orphan_foreign_key",
+            "out_of_range",
+            "future_date",
+            "duplicate_id",
+        ),
+        fresh_prefix="A",
+        fresh_width=8,
+        fresh_base=95_000_000,
+        fk="customer_id",
+        orphan_prefix="C",
+        orphan_base=9_000_000,
+        orphan_width=7,
+        date_col="open_date",
+        unparseable_col="open_date",
+        unparseable_values=("2023-02-30", "31/02/2023", "2023-13-01"),
+        range_col="credit_limit",
+    ),
+    "balances": DirtySpec(
+        "balances",
+        ("account_id", "month_end"),
+        (
+            "missing_key",
+            "unparseable_value",
+            "orphan_foreign_key",
+            "out_of_range",
+            "future_date",
+            "duplicate_id",
+        ),
+        fk="account_id",
+        orphan_prefix="A",
+        orphan_base=90_000_000,
+        orphan_width=8,
+        date_col="month_end",
+        unparseable_col="balance",
+        unparseable_values=("1.234,5x", "12,3x", "--"),
+        range_col="days_past_due",
+    ),
+    "transactions": DirtySpec(
+        "transactions",
+        ("transaction_id",),
+        (
+            "missing_key",
+            "unparseable_value",
+            "orphan_foreign_key",
+            "out_of_range",
+            "future_date",
+            "duplicate_id",
+        ),
+        fresh_prefix="T",
+        fresh_width=11,
+        fresh_base=95_000_000_000,
+        fk="account_id",
+        orphan_prefix="A",
+        orphan_base=90_000_000,
+        orphan_width=8,
+        date_col="ts",
+        unparseable_col="amount",
+        unparseable_values=("12,3x", "1.234,56", "EUR 40"),
+        range_col="amount",
+    ),
+}
+
+
+def string_columns(spec: DirtySpec, file_format: str) -> list[str]:
+    """Columns written as text so that CSV can carry the unparseable values."""
+    return [spec.unparseable_col] if file_format == "csv" else []
+
+
+def _ids(prefix: str, base: int, width: int, start: int, n: int) -> list[str]:
+    return [f"{prefix}{base + start + j:0{width}d}" for j in range(n)]
+
+
+def _negate(value: object) -> float:
+    number = float(value) if value is not None else 0.0
+    return -250.0 if np.isnan(number) or number == 0 else -abs(number)
+
+
+def add_dirty_rows(
+    table: pa.Table,
+    spec: DirtySpec,
+    rng: np.random.Generator,
+    *,
+    rate: float,
+    file_format: str,
+    end_date: dt.date,
+    counter: int = 0,
+    month_end_future: Callable[[int], list] | None = None,
+) -> tuple[pa.Table, pd.DataFrame, int]:
+    """Add dirty copies to ``table`` (already in its written schema).
+
+    Parameters
+    ----------
+    table : genuine rows of one file or chunk.
+    spec : the source's defect plan.
+    rate : share of rows to add; at least one per applicable defect when the table has rows.
+    file_format : ``"csv"`` or ``"parquet"`` (no unparseable values in typed Parquet).
+    end_date : the last day of the history (future dates lie after it).
+    counter : running number used to make fresh and orphan ids unique over chunks.
+
+    Returns
+    -------
+    The table with dirty rows in place, a frame ``row_number, record_key, defect``
+    (``row_number`` 0-based in this table) and the updated counter.
+    """
+    if not 0 <= rate < 1:
+        raise ValueError(f"dirty_row_rate: expected a share in [0, 1), got {rate}")
+    n = table.num_rows
+    defects = [d for d in spec.defects if file_format == "csv" or d != "unparseable_value"]
+    n_dirty = 0 if n == 0 or rate == 0 else max(len(defects), int(round(rate * n)))
+    n_dirty = min(n_dirty, n)
+    if n_dirty == 0:
+        return table, pd.DataFrame(columns=["row_number", "record_key", "defect"]), counter
+    src = np.sort(rng.choice(n, n_dirty, replace=False))
+    kinds = np.array(defects)[rng.permutation(np.resize(np.arange(len(defects)), n_dirty))]
+    rows = table.take(pa.array(src)).to_pylist()
+    future = [end_date + dt.timedelta(days=int(d)) for d in rng.integers(20, 400, n_dirty)]
+    for j, (row, kind) in enumerate(zip(rows, kinds, strict=True)):
+        if spec.fresh_prefix and kind not in ("missing_key", "duplicate_id"):
+            row[spec.key[0]] = _ids(
+                spec.fresh_prefix, spec.fresh_base, spec.fresh_width, counter + j, 1
+            )[0]
+        if kind == "missing_key":
+            row[spec.key[0]] = None
+        elif kind == "unparseable_value":
+            row[spec.unparseable_col] = spec.unparseable_values[j % len(spec.unparseable_values)]
+        elif kind == "orphan_foreign_key":
+            row[spec.fk] = _ids(
+                spec.orphan_prefix, spec.orphan_base, spec.orphan_width, counter + j, 1
+            )[0]
+        elif kind == "out_of_range":
+            row[spec.range_col] = (
+                -int(rng.integers(1, 30))
+                if spec.range_col == "days_past_due"
+                else _negate(row[spec.range_col])
+            )
+        elif kind == "future_date":
+            day = future[j]
+            if spec.date_col == "month_end":
+                day = (pd.Timestamp(day) + pd.offsets.MonthEnd(0)).date()
+            if spec.date_col == "ts":
+                day = dt.datetime.combine(
+                    day, dt.time(int(rng.integers(8, 20)), int(rng.integers(0, 60)))
+                )
+            row[spec.date_col] = day
+            if "close_date" in row:
+                row["close_date"] = None
+    text = [f.name for f in table.schema if pa.types.is_string(f.type)]
+    for row in rows:
+        for name in text:
+            if row[name] is not None and not isinstance(row[name], str):
+                row[name] = str(row[name])
+    dirty = pa.Table.from_pylist(rows, schema=table.schema)
+    both = pa.concat_tables([table, dirty])
+    position = np.concatenate([np.arange(n) * 2, src * 2 + 1])
+    order = np.argsort(position, kind="stable")
+    out = both.take(pa.array(order))
+    new_pos = np.empty(len(order), np.int64)
+    new_pos[order] = np.arange(len(order))
+    keys = [dirty.column(k).cast(pa.string()) for k in spec.key]
+    record_key = keys[0] if len(keys) == 1 else pc.binary_join_element_wise(*keys, "|")
+    listed = pd.DataFrame(
+        {
+            "row_number": new_pos[n:],
+            "record_key": pc.fill_null(record_key, "").to_pylist(),
+            "defect": kinds,
+        }
+    )
+    return out, listed, counter + n_dirty
