@@ -181,7 +181,13 @@ def plot_churn(churn: pd.DataFrame, ax: Axes | None = None) -> Axes:
     g["churn_rate"] = g["n_churned"] / g["n_customers"]
     order = [b for b in TENURE_BANDS if b in set(g["tenure_band"])]
     sns.barplot(
-        data=g, x="tenure_band", y="churn_rate", hue="segment", order=order, ax=ax, palette=PALETTE
+        data=g,
+        x="tenure_band",
+        y="churn_rate",
+        hue="segment",
+        order=order,
+        ax=ax,
+        palette=PALETTE[: g["segment"].nunique()],
     )
     band = g.groupby("tenure_band")[["n_churned", "n_customers"]].sum()
     rate = band["n_churned"] / band["n_customers"]
@@ -198,7 +204,14 @@ def plot_product_holding(holding: pd.DataFrame, ax: Axes | None = None) -> Axes:
     share = last.assign(
         share=last["n_customers"] / last.groupby("segment")["n_customers"].transform("sum")
     )
-    sns.barplot(data=share, x="n_products", y="share", hue="segment", ax=ax, palette=PALETTE)
+    sns.barplot(
+        data=share,
+        x="n_products",
+        y="share",
+        hue="segment",
+        ax=ax,
+        palette=PALETTE[: share["segment"].nunique()],
+    )
     n = last.groupby("n_products")["n_customers"].sum()
     title = f"{pct(n[n.index >= 2].sum() / n.sum())} of customers hold two or more product types"
     format_axis_percent(ax)
