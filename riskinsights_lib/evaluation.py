@@ -217,15 +217,22 @@ class HosmerLemeshowResult:
 
 
 def hosmer_lemeshow(
-    y_true: np.ndarray, y_prob: np.ndarray, *, n_groups: int = 10, dof: int | None = None
+    y_true: np.ndarray,
+    y_prob: np.ndarray,
+    *,
+    n_groups: int = 10,
+    in_sample: bool = True,
+    dof: int | None = None,
 ) -> HosmerLemeshowResult:
     """Hosmer-Lemeshow test of calibration over ``n_groups`` equal-count groups of ``y_prob``.
 
     ``HL = sum_g (O_g - E_g)^2 / (E_g (1 - E_g / n_g))`` with ``E_g`` the sum of
     predicted probabilities in group ``g``; chi-squared with ``dof`` degrees of
-    freedom (``n_groups - 2`` by default, the in-sample convention; use
-    ``n_groups`` for a sample the model never saw). A small p-value says the
-    predictions and the outcomes disagree by more than chance.
+    freedom: groups - 2 on the fitting sample (``in_sample=True``), groups on a
+    sample the model never saw (``in_sample=False``), or ``dof`` when given.
+    Tied predictions stay in one group, so fewer than ``n_groups`` groups may
+    form; the degrees of freedom follow the groups formed. A small p-value says
+    the predictions and the outcomes disagree by more than chance.
     """
     y = _check_binary(y_true)
     p = np.asarray(y_prob, dtype=float)
@@ -243,7 +250,7 @@ def hosmer_lemeshow(
     table["contribution"] = (o - e) ** 2 / (e * (1 - e / n))
     statistic = float(table["contribution"].sum())
     k = len(table)
-    dof = k - 2 if dof is None else int(dof)
+    dof = (k - 2 if in_sample else k) if dof is None else int(dof)
     if dof < 1:
         raise ValueError(f"dof: expected at least 1, got {dof}")
     return HosmerLemeshowResult(

@@ -134,3 +134,16 @@ def test_auc_ci_and_brier(sample):
     assert brier_loss([0, 1], [0.2, 0.6]) == pytest.approx((0.04 + 0.16) / 2)
     with pytest.raises(ValueError, match="y_true"):
         brier_loss([0, 2], [0.1, 0.2])
+
+
+def test_hosmer_lemeshow_ties_and_unseen_dof():
+    y = np.array([0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1])
+    p = np.array([0.1] * 6 + [0.3, 0.3, 0.5, 0.5, 0.7, 0.7])  # six tied predictions form one group
+    result = hosmer_lemeshow(y, p, n_groups=4, in_sample=False)
+    # rank * 4 // 12 with ties at their lowest rank: {0.1 x6}, {0.3, 0.3, 0.5, 0.5}, {0.7, 0.7}
+    assert result.table["n"].tolist() == [6, 4, 2]
+    assert result.dof == 3  # unseen sample: as many degrees of freedom as groups formed
+    # hand computation: group (n, observed, expected)
+    groups = [(6, 2, 0.6), (4, 2, 1.6), (2, 1, 1.4)]
+    statistic = sum((o - e) ** 2 / (e * (1 - e / n)) for n, o, e in groups)
+    assert result.statistic == pytest.approx(statistic)

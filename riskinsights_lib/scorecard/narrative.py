@@ -100,7 +100,7 @@ def calibration_reading(
     return (
         f"Out of time the mean predicted PD is {mean_pd:.2%} against an observed default rate of "
         f"{default_rate:.2%} ({rel:+.0%} relative, {verdict} the ±{tolerance:.0%} bar). "
-        f"Brier score {brier:.4f}. Hosmer-Lemeshow (10 groups, p = {hl_p:.3g}) {hl} calibration at 5%."
+        f"Brier score {brier:.4f}. The Hosmer-Lemeshow test (p = {hl_p:.3g}) {hl} calibration at 5%."
         + (
             " The model is fitted on the development default level; when the cycle moves the level, "
             "the PDs need a calibration to the long-run (or current) default rate before use in capital "

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from riskinsights_lib.style import PALETTE, format_axis_percent, format_axis_thousands, get_ax
@@ -91,8 +92,8 @@ def plot_roc(
     ax.plot([0, 1], [0, 1], color="#999999", ls=":", lw=1)
     ax.set_xlabel("false positive rate (non-defaulters declined)")
     ax.set_ylabel("true positive rate (defaulters caught)")
-    best = max(aucs, key=aucs.get)
-    ax.set_title(title or f"Best AUC: {best} at {aucs[best]:.3f}")
+    first, last = next(iter(aucs)), list(aucs)[-1]
+    ax.set_title(title or f"AUC {aucs[last]:.3f} on {last} against {aucs[first]:.3f} on {first}")
     ax.legend(loc="lower right")
     return ax
 
@@ -162,11 +163,10 @@ def plot_reliability(table: pd.DataFrame, *, label: str = "", ax: Axes | None = 
     )
     ax.set_xlabel("mean predicted PD")
     ax.set_ylabel("observed default rate")
-    format_axis_percent(ax, "x")
-    format_axis_percent(ax, "y")
-    n = table["n"].sum()
-    ratio = (table["n_pos"].sum() / n) / (table["mean_predicted"] @ table["n"] / n)
-    ax.set_title(f"Observed defaults are {ratio:.2f}x the predicted {label}".strip())
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ratio = table["n_pos"].sum() / (table["mean_predicted"] @ table["n"])
+    ax.set_title(f"{label + ': ' if label else ''}observed defaults {ratio:.2f}x the predicted")
     ax.legend(loc="upper left")
     return ax
 
