@@ -131,6 +131,8 @@ def make_clean_raw(n_customers: int = 24, seed: int = 3) -> dict[str, pd.DataFra
                 for j in range(3):
                     n_tx += 1
                     ts = dt.datetime(m.year, m.month, 1 + 7 * j, 9 + j, int(rng.integers(0, 60)), 0)
+                    if ts.date() < onb:
+                        continue  # no transaction before the account opens
                     channel = ["card_present", "card_online", "salary_credit"][j]
                     direction = "C" if channel == "salary_credit" else "D"
                     mcc = None if channel == "salary_credit" else [5411, 5812][j % 2]
