@@ -190,10 +190,12 @@ def build_minimart(con: duckdb.DuckDBPyConnection, *, n_customers: int = 80, see
             columns=["product_key", "product_type", "product_family", "is_credit"],
         ).assign(run_id=RUN_ID),
         "dim_channel": pd.DataFrame(
-            {"channel_key": range(-1, 7), "channel": ["unknown", "never_used", *CHANNELS]}
-        )
-        .iloc[[0, *range(2, 8)]]
-        .assign(run_id=RUN_ID),
+            {
+                "channel_key": [-1, *range(1, 7)],
+                "channel": ["unknown", *CHANNELS],
+                "is_customer_initiated": [None, True, True, True, True, False, False],
+            }
+        ).assign(run_id=RUN_ID),
         "dim_merchant_category": pd.DataFrame(
             {
                 "mcc_key": [-1, 1, 2, 3, 4, 5],
@@ -287,7 +289,7 @@ def test_every_fact_key_resolves(minimart):
     ]:
         orphans = minimart.execute(
             f"SELECT count(*) FROM {fact} f ANTI JOIN {dim} d USING ({key})"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         assert orphans == 0, (fact, key)
 
 
@@ -296,5 +298,5 @@ def test_scd2_versions_do_not_overlap(minimart):
         """SELECT count(*) FROM dim_customer a JOIN dim_customer b
            ON a.customer_id = b.customer_id AND a.customer_key < b.customer_key
            AND a.valid_from <= b.valid_to AND b.valid_from <= a.valid_to"""
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert overlaps == 0

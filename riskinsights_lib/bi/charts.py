@@ -208,7 +208,7 @@ def plot_top_countries(by_country: pd.DataFrame, ax: Axes | None = None) -> Axes
 
 
 def plot_weekday_hour(weekday_hour: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Heat map of transactions by weekday and hour of day."""
+    """Heat map of customer-initiated transactions by weekday and hour of day."""
     _check(weekday_hour, "weekday_hour", {"weekday", "hour", "n_transactions"})
     ax = get_ax(ax, figsize=(11, 3.8))
     grid = (
@@ -222,10 +222,10 @@ def plot_weekday_hour(weekday_hour: pd.DataFrame, ax: Axes | None = None) -> Axe
         grid,
         ax=ax,
         cmap="cividis",
-        cbar_kws={"label": "Transactions", "format": "{x:,.0f}"},
+        cbar_kws={"label": "Customer-initiated transactions", "format": "{x:,.0f}"},
         yticklabels=_WEEKDAYS,
     )
     wd, hr = grid.stack().idxmax()
-    title = f"Transactions peak on {_WEEKDAYS[int(wd) - 1]} at {int(hr):02d}:00"
+    title = f"Customers transact most on {_WEEKDAYS[int(wd) - 1]} at {int(hr):02d}:00"
     ax.tick_params(axis="y", rotation=0)
     return _finish(ax, title, "Hour of day", "Weekday")

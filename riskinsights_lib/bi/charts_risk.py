@@ -229,7 +229,7 @@ def plot_activity(activity: pd.DataFrame, ax: Axes | None = None) -> Axes:
         .sort_index()[["active_share", "attrition_rate"]]
         .astype(float)
     )
-    wide.columns = ["transacted in the month", "left the bank (attrition)"]
+    wide.columns = ["made a transaction themselves", "left the bank (attrition)"]
     _lines(ax, wide)
     a = wide.iloc[:, 0].dropna()
     title = f"{pct(a.iloc[-1])} of customers transacted in {month_label(a.index[-1])}; mean monthly attrition {pct(wide.iloc[:, 1].mean(), 2)}"

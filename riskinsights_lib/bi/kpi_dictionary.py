@@ -21,7 +21,7 @@ KPI_TABLE_DESCRIPTIONS = {
     "kpi_tx_by_channel": "Transactions per month and channel",
     "kpi_tx_by_category": "Merchant spend by category group (top N, rest as other)",
     "kpi_tx_by_country": "Merchant transactions by merchant country (top N, rest as other)",
-    "kpi_tx_weekday_hour": "Transactions by weekday and hour",
+    "kpi_tx_weekday_hour": "Customer-initiated transactions by weekday and hour",
     "kpi_delinquency": "Open credit accounts per month end and delinquency bucket",
     "kpi_roll_rates": "Month-to-month roll rates between delinquency buckets (pooled)",
     "kpi_vintages": "Cumulative default rate by months on book per origination quarter",
@@ -93,7 +93,10 @@ KPI_COLUMNS: dict[str, tuple[str, str]] = {
     "n_churned": ("Customers with churn_6m = 1", "customers"),
     "churn_rate": ("n_churned / n_customers", _RATE),
     "n_products": ("Distinct product types held", "products"),
-    "n_transacting": ("Customers with at least one transaction in the month", "customers"),
+    "n_transacting": (
+        "Customers with at least one customer-initiated transaction in the month",
+        "customers",
+    ),
     "active_share": ("n_transacting / n_customers", _RATE),
     "tx_per_active": ("Transactions per transacting customer", "transactions"),
     "value_per_active": ("Transaction value per transacting customer", "EUR"),
@@ -137,7 +140,10 @@ _OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
         "Customers with an open account at the month end",
         "customers",
     ),
-    ("kpi_activity", "n_transactions"): ("Transactions of those customers", "transactions"),
+    ("kpi_activity", "n_transactions"): (
+        "Customer-initiated transactions of those customers",
+        "transactions",
+    ),
 }
 
 

@@ -40,7 +40,8 @@ def activity_trends(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Monthly customer activity and attrition.
 
     ``n_customers`` hold an open account at the month end, ``n_transacting`` of
-    them made at least one transaction in the month; ``n_lost`` held an open
+    them made at least one customer-initiated transaction (money out by card,
+    ATM or transfer) in the month; ``n_lost`` held an open
     account at the previous month end and none at this one (``attrition_rate``
     = ``n_lost`` over the previous month's ``n_customers``; empty in the first month).
 

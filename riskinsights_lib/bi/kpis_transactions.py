@@ -66,7 +66,11 @@ def transactions_by_country(con: duckdb.DuckDBPyConnection, *, top_n: int = 10) 
 
 
 def transactions_by_weekday_hour(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Transactions by ISO weekday (1 = Monday) and hour of day (0-23).
+    """Customer-initiated transactions by ISO weekday (1 = Monday) and hour of day (0-23).
+
+    Customer-initiated means money out by card, ATM or transfer (the data
+    contract's definition): the bank's scheduled postings would otherwise
+    dominate the early-morning hours.
 
     Returns
     -------

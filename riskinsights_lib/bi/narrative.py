@@ -112,7 +112,7 @@ def transactions_narrative(
         f"({num(monthly.loc[busiest, 'n_transactions'])}). "
         f"{top.replace('_', ' ').capitalize()} carries the largest share of value "
         f"({pct(channels[top] / channels.sum())}). "
-        f"Activity peaks on {_WEEKDAYS[int(peak['weekday']) - 1]}s at {int(peak['hour']):02d}:00."
+        f"Customers themselves transact most on {_WEEKDAYS[int(peak['weekday']) - 1]}s at {int(peak['hour']):02d}:00."
     )
 
 
@@ -191,7 +191,7 @@ def customer_narrative(churn: pd.DataFrame, holding: pd.DataFrame, activity: pd.
         a, b = act["active_share"].iloc[0], act["active_share"].iloc[-1]
         trend = "rose" if b > a else "fell" if b < a else "held"
         text.append(
-            f"The share of customers who transact in a month {trend} from {pct(a)} to {pct(b)}."
+            f"The share of customers who transact themselves in a month {trend} from {pct(a)} to {pct(b)}."
         )
     return " ".join(text) or "The datamart holds no customers."
 

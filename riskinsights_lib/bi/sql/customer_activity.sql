@@ -1,5 +1,7 @@
--- Monthly activity: customers with an open account, the share who transacted, and attrition
--- (customers with an open account at the previous month end and none at this one).
+-- Monthly activity: customers with an open account, the share who made a customer-initiated
+-- transaction in the month (salary credits and direct debits run on while a customer is
+-- dormant, so they do not count), and attrition (customers with an open account at the
+-- previous month end and none at this one).
 WITH holders AS (
     SELECT DISTINCT month_end, customer_id FROM bi_account_month WHERE is_open
 ),
@@ -7,7 +9,7 @@ tx AS (
     SELECT last_day(month) AS month_end, customer_id,
            count(*) AS n_transactions, sum(value) AS value
     FROM bi_transaction
-    WHERE customer_id IS NOT NULL
+    WHERE customer_id IS NOT NULL AND customer_initiated
     GROUP BY ALL
 ),
 lost AS (

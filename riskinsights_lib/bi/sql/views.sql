@@ -67,6 +67,8 @@ SELECT f.transaction_id,
        abs(f.amount) AS value,
        f.direction,
        coalesce(ch.channel, 'unknown') AS channel,
+       -- customer-initiated (data contract): money out through a card, ATM or transfer
+       (f.direction = 'D' AND coalesce(ch.is_customer_initiated, false)) AS customer_initiated,
        (f.mcc_key <> -1) AS has_merchant,
        coalesce(mc.category_group, 'unknown') AS category_group,
        (f.geography_key <> -1) AS has_country,
