@@ -334,22 +334,16 @@ def test_default_rates(con, ref, by):
         & (credit["days_past_due"] < 90)
         & (credit["month_end"] + pd.offsets.MonthEnd(12) <= last)
     ]
-    rows = []
-    for r in cohort.itertuples():
-        window = credit[
-            (credit["account_id"] == r.account_id)
-            & (credit["month_end"] > r.month_end)
-            & (credit["month_end"] <= r.month_end + pd.offsets.MonthEnd(12))
-        ]
-        rows.append(
-            {
-                "cohort_month_end": r.month_end,
-                "segment": r.segment,
-                "product_type": r.product_type,
-                "d": int((window["days_past_due"] >= 90).any()),
-            }
-        )
-    d = pd.DataFrame(rows, columns=["cohort_month_end", "segment", "product_type", "d"])
+    pairs = cohort[["account_id", "month_end"]].merge(
+        credit[["account_id", "month_end", "days_past_due"]], on="account_id", suffixes=("", "_o")
+    )
+    window = (pairs["month_end_o"] > pairs["month_end"]) & (
+        pairs["month_end_o"] <= pairs["month_end"] + pd.offsets.MonthEnd(12)
+    )
+    hit = pairs[window & (pairs["days_past_due"] >= 90)][["account_id", "month_end"]]
+    hit = hit.drop_duplicates().assign(d=1)
+    d = cohort.merge(hit, on=["account_id", "month_end"], how="left").fillna({"d": 0})
+    d = d.rename(columns={"month_end": "cohort_month_end"})
     exp = (
         d.groupby(["cohort_month_end", *by])
         .agg(n_accounts=("d", "size"), n_defaults=("d", "sum"))
