@@ -52,7 +52,11 @@ from riskinsights_lib.bi.exports import (
     run_stamp,
 )
 from riskinsights_lib.bi.headline import headline_kpis
-from riskinsights_lib.bi.kpi_dictionary import KPI_TABLE_DESCRIPTIONS, kpi_descriptions
+from riskinsights_lib.bi.kpi_dictionary import (
+    KPI_TABLE_DESCRIPTIONS,
+    export_descriptions,
+    kpi_descriptions,
+)
 from riskinsights_lib.bi.kpis import KPI_TABLES, compute_kpis
 from riskinsights_lib.bi.kpis_credit import (
     default_rates,
@@ -117,6 +121,7 @@ __all__ = [
     "dictionary_markdown",
     "ensure_views",
     "export_bi_bundle",
+    "export_descriptions",
     "export_frames",
     "export_tables",
     "headline_kpis",

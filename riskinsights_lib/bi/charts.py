@@ -42,12 +42,21 @@ def _label(text: str) -> str:
     return str(text).replace("_", " ")
 
 
-def _finish(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: str | None = None) -> Axes:
+def _finish(
+    ax: Axes,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    *,
+    legend: str | None = None,
+    outside: bool = False,
+) -> Axes:
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend is not None and ax.get_legend_handles_labels()[0]:
-        ax.legend(title=legend, loc="best", fontsize="small")
+        where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if outside else {"loc": "best"}
+        ax.legend(title=legend, fontsize="small", **where)
     return ax
 
 

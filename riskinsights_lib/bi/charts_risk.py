@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
 from riskinsights_lib.bi._fmt import month_label, num, pct, pp
 from riskinsights_lib.bi._sql import DPD_BUCKETS
@@ -178,6 +179,7 @@ def plot_churn(churn: pd.DataFrame, ax: Axes | None = None) -> Axes:
     _check(churn, "churn", {"segment", "tenure_band", "n_churned", "n_customers"})
     ax = get_ax(ax)
     g = churn.groupby(["tenure_band", "segment"])[["n_churned", "n_customers"]].sum().reset_index()
+    g["segment"] = g["segment"].map(_label)
     g["churn_rate"] = g["n_churned"] / g["n_customers"]
     order = [b for b in TENURE_BANDS if b in set(g["tenure_band"])]
     sns.barplot(
@@ -202,7 +204,8 @@ def plot_product_holding(holding: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax = get_ax(ax)
     last = holding[holding["month_end"] == holding["month_end"].max()]
     share = last.assign(
-        share=last["n_customers"] / last.groupby("segment")["n_customers"].transform("sum")
+        share=last["n_customers"] / last.groupby("segment")["n_customers"].transform("sum"),
+        segment=last["segment"].map(_label),
     )
     sns.barplot(
         data=share,
@@ -232,7 +235,10 @@ def plot_activity(activity: pd.DataFrame, ax: Axes | None = None) -> Axes:
     wide.columns = ["made a transaction themselves", "left the bank (attrition)"]
     _lines(ax, wide)
     a = wide.iloc[:, 0].dropna()
-    title = f"{pct(a.iloc[-1])} of customers transacted in {month_label(a.index[-1])}; mean monthly attrition {pct(wide.iloc[:, 1].mean(), 2)}"
+    title = (
+        f"{pct(a.iloc[-1])} of customers made a transaction themselves in "
+        f"{month_label(a.index[-1])}; mean monthly attrition {pct(wide.iloc[:, 1].mean(), 2)}"
+    )
     ax.set_ylim(0, 1)
     format_axis_percent(ax)
     return _finish(ax, title, "Month end", "Customers with an open account (%)", legend="")
@@ -257,7 +263,7 @@ def plot_reconciliation(recon: pd.DataFrame, ax: Axes | None = None) -> Axes:
         )
     ok = int((recon["unexplained_rows"] == 0).sum())
     title = f"{ok} of {len(recon)} sources reconcile; at most {pct(d['rate'].max(), 2)} of a source rejected"
-    format_axis_percent(ax, axis="x")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.2%}"))
     ax.set_xlim(0, max(d["rate"].max() * 1.5, 0.001))
     return _finish(ax, title, "Rows rejected (% of raw rows)", "Source")
 
@@ -279,4 +285,4 @@ def plot_rejects(rejects: pd.DataFrame, ax: Axes | None = None) -> Axes:
         else "No rows were rejected"
     )
     format_axis_thousands(ax, axis="x")
-    return _finish(ax, title, "Rejected rows", "Reason", legend="Source")
+    return _finish(ax, title, "Rejected rows", "Reason", legend="Source", outside=True)

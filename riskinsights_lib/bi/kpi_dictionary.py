@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["KPI_TABLE_DESCRIPTIONS", "KPI_COLUMNS", "kpi_descriptions"]
+__all__ = ["KPI_TABLE_DESCRIPTIONS", "KPI_COLUMNS", "kpi_descriptions", "export_descriptions"]
 
 #: What each KPI table holds (one line, for the Markdown dictionary and docs).
 KPI_TABLE_DESCRIPTIONS = {
@@ -164,3 +164,15 @@ def kpi_descriptions(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     if missing:
         raise ValueError(f"frames: columns without a description: {', '.join(missing)}")
     return pd.DataFrame(rows, columns=["table", "column", "description", "unit"])
+
+
+def export_descriptions(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Descriptions of every exportable column: the datamart's dictionary plus the KPI tables'.
+
+    The datamart columns come from :func:`riskinsights_lib.datamart.dictionary.data_dictionary`
+    (the one place they are described); the KPI columns from :func:`kpi_descriptions`.
+    """
+    from riskinsights_lib.datamart.dictionary import data_dictionary
+
+    cols = ["table", "column", "description", "unit"]
+    return pd.concat([data_dictionary()[cols], kpi_descriptions(frames)], ignore_index=True)
