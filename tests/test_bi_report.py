@@ -131,3 +131,34 @@ def test_narratives_on_empty_tables():
     assert "no open accounts" in bi.portfolio_narrative(empty, bal, util)
     with pytest.raises(ValueError, match="customers"):
         bi.portfolio_narrative(pd.DataFrame(), bal, util)
+
+
+def test_kpi_headlines_read_the_tables(kpis):
+    h = bi.kpi_headlines(kpis)
+    roll = bi.roll_rate_matrix(kpis["kpi_roll_rates"])
+    assert h["roll_60_89_to_90plus"] == roll.loc["60-89", "90+"]
+    assert h["roll_current_to_1_29"] == roll.loc["current", "1-29"]
+    c = kpis["kpi_churn"][
+        kpis["kpi_churn"]["snapshot_date"] == kpis["kpi_churn"]["snapshot_date"].max()
+    ]
+    assert h["churn_rate_6m_last_snapshot"] == c["n_churned"].sum() / c["n_customers"].sum()
+    assert 0 <= h["default_rate_12m_last_cohort"] <= 1
+    with pytest.raises(ValueError, match="kpis"):
+        bi.kpi_headlines({})
+
+
+def test_export_narrative():
+    manifest = {
+        "created_utc": "20240101T000000Z",
+        "formats": ["parquet", "csv"],
+        "run_id": "r1",
+        "git_commit": "0123456789abcdef",
+        "files": [
+            {"table": "dim_a", "kind": "datamart", "rows": 5, "bytes": 1_000_000},
+            {"table": "dim_a", "kind": "datamart", "rows": 5, "bytes": 500_000},
+            {"table": "relationships", "kind": "metadata", "rows": 1, "bytes": 10},
+        ],
+    }
+    text = bi.export_narrative(manifest, 1.25)
+    assert text.startswith("3 files (1.5 MB)") and "1 tables (5 rows)" in text
+    assert "`0123456789`" in text and "1.2 s" in text

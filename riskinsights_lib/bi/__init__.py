@@ -51,7 +51,7 @@ from riskinsights_lib.bi.exports import (
     relationships,
     run_stamp,
 )
-from riskinsights_lib.bi.headline import headline_kpis
+from riskinsights_lib.bi.headline import headline_kpis, kpi_headlines
 from riskinsights_lib.bi.kpi_dictionary import (
     KPI_TABLE_DESCRIPTIONS,
     export_descriptions,
@@ -87,6 +87,7 @@ from riskinsights_lib.bi.kpis_transactions import (
 from riskinsights_lib.bi.narrative import (
     credit_narrative,
     customer_narrative,
+    export_narrative,
     portfolio_narrative,
     quality_narrative,
     transactions_narrative,
@@ -122,10 +123,12 @@ __all__ = [
     "ensure_views",
     "export_bi_bundle",
     "export_descriptions",
+    "export_narrative",
     "export_frames",
     "export_tables",
     "headline_kpis",
     "kpi_descriptions",
+    "kpi_headlines",
     "plot_accounts_by_product",
     "plot_activity",
     "plot_balances",

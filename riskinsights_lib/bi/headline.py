@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from riskinsights_lib.bi._sql import query
 
-__all__ = ["headline_kpis"]
+__all__ = ["headline_kpis", "kpi_headlines"]
 
 
 def headline_kpis(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -25,3 +26,38 @@ def headline_kpis(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     row = query(con, "headline").iloc[0].to_dict()
     row["latest_month_end"] = str(row["latest_month_end"])[:10]
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num / den) if den else None
+
+
+def kpi_headlines(kpis: dict[str, pd.DataFrame]) -> dict[str, float | None]:
+    """Credit and churn headline figures read from the KPI tables of :func:`compute_kpis`.
+
+    Returns
+    -------
+    dict with ``default_rate_12m_last_cohort`` (performing credit accounts of
+    the last cohort with a full 12-month window), ``churn_rate_6m_last_snapshot``,
+    ``roll_current_to_1_29`` and ``roll_60_89_to_90plus`` (pooled monthly roll
+    rates); ``None`` where the table has no such rows.
+    """
+    needed = {"kpi_default_by_product", "kpi_churn", "kpi_roll_rates"}
+    missing = needed - set(kpis)
+    if missing:
+        raise ValueError(f"kpis: missing tables {sorted(missing)}")
+    d = kpis["kpi_default_by_product"]
+    d = d[d["cohort_month_end"] == d["cohort_month_end"].max()]
+    c = kpis["kpi_churn"]
+    c = c[c["snapshot_date"] == c["snapshot_date"].max()]
+    roll = kpis["kpi_roll_rates"].set_index(["from_bucket", "to_bucket"])["rate"]
+    return {
+        "default_rate_12m_last_cohort": _ratio(d["n_defaults"].sum(), d["n_accounts"].sum()),
+        "churn_rate_6m_last_snapshot": _ratio(c["n_churned"].sum(), c["n_customers"].sum()),
+        "roll_current_to_1_29": float(roll.get(("current", "1-29"), 0.0))
+        if "current" in roll.index.get_level_values(0)
+        else None,
+        "roll_60_89_to_90plus": float(roll.get(("60-89", "90+"), 0.0))
+        if "60-89" in roll.index.get_level_values(0)
+        else None,
+    }

@@ -17,6 +17,7 @@ __all__ = [
     "credit_narrative",
     "customer_narrative",
     "quality_narrative",
+    "export_narrative",
 ]
 
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -224,3 +225,18 @@ def quality_narrative(recon: pd.DataFrame, rejects: pd.DataFrame, checks: pd.Dat
         else f"All {num(checks['n_checks'].sum())} stored data-quality checks passed."
     )
     return " ".join(text)
+
+
+def export_narrative(manifest: dict, seconds: float) -> str:
+    """One sentence on what :func:`~riskinsights_lib.bi.export_bi_bundle` wrote."""
+    files = pd.DataFrame(manifest.get("files", []))
+    if files.empty:
+        return "Nothing was exported."
+    data = files[files["kind"] != "metadata"]
+    return (
+        f"{len(files)} files ({files['bytes'].sum() / 1e6:,.1f} MB) were written to `exports/` in "
+        f"{seconds:.1f} s, stamped `{manifest['created_utc']}`: {data['table'].nunique()} tables "
+        f"({num(data.drop_duplicates('table')['rows'].sum())} rows) in {', '.join(manifest['formats'])}, "
+        f"the data dictionary, the relationships and `manifest.json` (run `{manifest['run_id']}`, "
+        f"commit `{str(manifest['git_commit'])[:10]}`)."
+    )
