@@ -102,8 +102,13 @@ def _literal(value: object) -> str:
 
 
 def _run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> None:
+    """Run the statements of ``sql/<name>.sql`` with ``$params`` as SQL literals, timing each."""
     sql = Template(read_sql(name)).substitute({k: _literal(v) for k, v in params.items()})
-    con.execute(sql)
+    for i, statement in enumerate(s for s in sql.split(";\n") if s.strip()):
+        t0 = time.perf_counter()
+        con.execute(statement)
+        target = next((w for w in statement.split() if w.startswith(("dim_", "fact_", "mart_", "_"))), "")
+        log.debug("%s.sql #%d %s: %.2f s", name, i + 1, target, time.perf_counter() - t0)
 
 
 def connect(db_path: str | os.PathLike, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -1,8 +1,9 @@
 """Stage the raw extracts in DuckDB as text, row for row, so that nothing is lost.
 
 Every raw file is read with all columns as ``VARCHAR`` into a temporary table
-``raw_<source>`` with ``_file`` (path relative to the run folder, as in
-``truth/dirty_rows.csv``) and ``_row``, the 1-based data row within that file. Typing happens later
+``raw_<source>``; its ``rowid`` and ``_files_<source>`` give each row's file
+(path relative to the run folder, as in ``truth/dirty_rows.csv``) and 1-based
+data row within that file. Typing happens later
 with ``TRY_CAST`` (see :mod:`riskinsights_lib.datamart.quality`), so a bad value
 becomes a quarantined row, never a failed load.
 """
@@ -46,55 +47,47 @@ def source_files(raw_dir: Path, source: str) -> list[Path]:
     return files
 
 
-def _reader(files: list[Path], source: Source) -> str:
-    listing = "[" + ", ".join(_quote(f) for f in files) + "]"
-    if files[0].suffix == ".parquet":
-        return f"read_parquet({listing}, union_by_name = true, filename = true)"
+def _reader(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return f"read_parquet({_quote(path)})"
     return (
-        f"read_csv({listing}, header = true, all_varchar = true, union_by_name = true, "
-        "null_padding = true, strict_mode = false, filename = true, quote = '\"', escape = '\"')"
+        f"read_csv({_quote(path)}, header = true, all_varchar = true, null_padding = true, "
+        "strict_mode = false, quote = '\"', escape = '\"')"
     )
 
 
 def stage_source(con: duckdb.DuckDBPyConnection, raw_dir: Path, source: Source) -> int:
     """Read one source into the temp table ``raw_<name>``; return its row count.
 
-    Columns of the contract missing from the file are added as NULL (the
-    row then fails its own rules); extra columns are ignored.
+    Files are appended one by one in name order; insertion order is preserved,
+    so ``rowid`` follows the files' rows and ``_files_<name>`` (``_file_id``,
+    ``_file``, ``first_rowid``) turns it into the row number within a file.
+    Columns of the contract missing from a file are added as NULL (the row then
+    fails its own rules); extra columns are ignored.
     """
     files = source_files(raw_dir, source.name)
-    present = {
-        row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_reader(files, source)}").fetchall()
-    } - {"filename"}
-    select = ", ".join(
-        f'CAST("{c}" AS VARCHAR) AS "{c}"' if c in present else f'CAST(NULL AS VARCHAR) AS "{c}"'
-        for c in source.column_names
-    )
-    missing = [c for c in source.column_names if c not in present]
-    if missing:
-        log.warning("%s: columns %s missing from the raw files", source.name, missing)
     table = f"raw_{source.name}"
-    # Insertion order is preserved, so rowid follows the files' row order.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _scan AS SELECT filename AS _path, {select} "
-        f"FROM {_reader(files, source)}"
-    )
+    cols = ", ".join(f'"{c}" VARCHAR' for c in source.column_names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_file_id INTEGER, {cols})")
     base = Path(raw_dir).resolve().parent
-    relative = {str(f): f.resolve().relative_to(base).as_posix() for f in files}
-    con.register(
-        "_files", pd.DataFrame({"_path": list(relative), "_file": list(relative.values())})
-    )
+    starts, n = [], 0
+    for file_id, path in enumerate(files):
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()}
+        missing = [c for c in source.column_names if c not in present]
+        if missing:
+            log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
+        select = ", ".join(
+            f'CAST("{c}" AS VARCHAR)' if c in present else "CAST(NULL AS VARCHAR)"
+            for c in source.column_names
+        )
+        con.execute(f"INSERT INTO {table} SELECT {file_id}, {select} FROM {_reader(path)}")
+        starts.append((file_id, path.resolve().relative_to(base).as_posix(), n))
+        n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    con.register("_files_df", pd.DataFrame(starts, columns=["_file_id", "_file", "first_rowid"]))
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT f._file, s.rowid - min(s.rowid) OVER (PARTITION BY s._path) + 1 AS _row,
-               {", ".join(f's."{c}"' for c in source.column_names)}
-        FROM _scan s JOIN _files f USING (_path)
-        ORDER BY f._file, _row
-        """
+        f"CREATE OR REPLACE TEMP TABLE _files_{source.name} AS SELECT _file_id::INTEGER AS _file_id, "
+        "_file::VARCHAR AS _file, first_rowid::BIGINT AS first_rowid FROM _files_df"
     )
-    con.unregister("_files")
-    con.execute("DROP TABLE _scan")
-    n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    con.unregister("_files_df")
     log.info("staged %s: %s rows from %d file(s)", source.name, f"{n:,}", len(files))
     return int(n)

@@ -212,10 +212,6 @@ def validate_source(
     name = source.name
     staged = ", ".join(f'"{c}" AS "raw__{c}"' for c in source.column_names)
     typed = ", ".join(f'{_typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT *, {typed} "
-        f"FROM (SELECT _file, _row, {staged} FROM raw_{name})"
-    )
     rules = _rules(source, history_end)
     reason = "CASE " + " ".join(f"WHEN {cond} THEN '{r}'" for r, cond, _ in rules) + " END"
     detail = "CASE " + " ".join(f"WHEN {cond} THEN {_sql_str(d)}" for _, cond, d in rules) + " END"
@@ -224,28 +220,38 @@ def validate_source(
         f'ON p{i}."{source_by_name(p).key[0]}" = t."{col}"'
         for i, (col, p) in enumerate(source.parents.items())
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _judged AS SELECT t.*, {reason} AS reason, "
-        f"{detail} AS detail FROM _typed t {joins}"
-    )
-    keys = ", ".join(f'"{k}"' for k in source.key)
+    cols = ", ".join(f't."{c}"' for c in source.column_names)
+    # One pass: cast, judge, keep the typed columns only (the raw text stays in raw_<name>).
     con.execute(
         f"""
-        UPDATE _judged SET reason = 'duplicate_id', detail = 'repeats the key of an earlier row'
-        FROM (
-            SELECT _file, _row FROM (
-                SELECT _file, _row,
-                       row_number() OVER (PARTITION BY {keys} ORDER BY _file, _row) AS k
-                FROM _judged WHERE reason IS NULL
-            ) WHERE k > 1
-        ) d
-        WHERE _judged._file = d._file AND _judged._row = d._row
+        CREATE OR REPLACE TEMP TABLE _judged_{name} AS
+        SELECT t._rid, {cols}, {reason} AS reason, {detail} AS detail
+        FROM (SELECT rowid AS _rid, {staged}, {typed}
+              FROM (SELECT rowid, * FROM raw_{name})) t
+        {joins}
         """
     )
-    cols = ", ".join(f'"{c}"' for c in source.column_names)
+    keys = ", ".join(f'"{k}"' for k in source.key)
+    # Duplicates: only keys seen more than once are windowed; the first in file order wins.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE cln_{name} AS SELECT _file, _row, {cols} FROM _judged "
-        "WHERE reason IS NULL ORDER BY _file, _row"
+        f"""
+        UPDATE _judged_{name} SET reason = 'duplicate_id',
+               detail = 'repeats the key of an earlier row'
+        WHERE _rid IN (
+            SELECT _rid FROM (
+                SELECT j._rid, row_number() OVER (PARTITION BY {", ".join(f'j."{k}"' for k in source.key)}
+                                                  ORDER BY j._rid) AS k
+                FROM _judged_{name} j
+                JOIN (SELECT {keys} FROM _judged_{name} WHERE reason IS NULL
+                      GROUP BY ALL HAVING count(*) > 1) d USING ({keys})
+                WHERE j.reason IS NULL
+            ) WHERE k > 1
+        )
+        """
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW cln_{name} AS "
+        f"SELECT * EXCLUDE (reason, detail) FROM _judged_{name} WHERE reason IS NULL"
     )
     hash_joins = " ".join(
         f'LEFT JOIN _idmap h_{c} ON h_{c}.natural = TRIM(t."raw__{c}")' for c in source.hashed
@@ -253,15 +259,18 @@ def validate_source(
     con.execute(
         f"""
         INSERT INTO etl_reject
-        SELECT '{name}', t._file, t._row, {_raw_record(source)}, t.reason, t.detail, ?
-        FROM _judged t {hash_joins}
-        WHERE t.reason IS NOT NULL
-        ORDER BY t._file, t._row
+        SELECT '{name}', f._file, t._rid - f.first_rowid + 1, {_raw_record(source)},
+               j.reason, j.detail, ?
+        FROM _judged_{name} j
+        JOIN (SELECT rowid AS _rid, _file_id, {staged} FROM raw_{name}) t USING (_rid)
+        JOIN _files_{name} f USING (_file_id)
+        {hash_joins}
+        WHERE j.reason IS NOT NULL
+        ORDER BY j._rid
         """,
         [run_id],
     )
-    for tmp in ("_typed", "_judged"):
-        con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    con.execute(f"DROP TABLE raw_{name}")  # the raw text is no longer needed
     loaded = con.execute(f"SELECT count(*) FROM cln_{name}").fetchall()[0][0]
     rejected = con.execute("SELECT count(*) FROM etl_reject WHERE source = ?", [name]).fetchall()[
         0

@@ -23,7 +23,7 @@ WITH t AS (
     SELECT t.*,
            quantile_cont(amount, [0.25, 0.5, 0.75]) OVER habit AS q,
            count(amount) OVER habit AS n_habit,
-           count(*) OVER before AS n_prior,
+           rank() OVER before - 1 AS n_prior,
            count(*) OVER last_1h AS n_prev_1h,
            sum(amount) OVER last_1h AS sum_prev_1h,
            count(*) OVER last_24h AS n_prev_24h,
