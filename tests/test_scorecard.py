@@ -19,6 +19,7 @@ from riskinsights_lib.scorecard import (
     grade_table,
     is_monotone,
 )
+from riskinsights_lib.scorecard.selection import forward_stepwise
 
 FEATURES = ["income", "utilisation", "region", "noise", "tenure", "util_copy"]
 
@@ -127,7 +128,12 @@ def test_own_bin_rule_matches_optbinning(data):
     x, y = data["utilisation"], data["is_bad"].to_numpy()
     fb = fit_feature_binning(x, y, monotonic_trend="ascending")
     ref = OptimalBinning(
-        dtype="numerical", monotonic_trend="ascending", min_bin_size=0.05, max_n_bins=8
+        dtype="numerical",
+        monotonic_trend="ascending",
+        min_prebin_size=0.01,
+        min_bin_size=0.01,
+        max_n_bins=8,
+        min_bin_n_event=5,
     )
     ref.fit(x.to_numpy(), y)
     np.testing.assert_allclose(
@@ -235,3 +241,26 @@ def test_argument_errors_name_the_argument(data):
         fit_scorecard(
             data, target="is_bad", features=["income"], monotonic={"income": "up"}, progress=False
         )
+
+
+def test_forward_stepwise_enters_signal_not_noise():
+    rng = np.random.default_rng(5)
+    n = 4000
+    woe = pd.DataFrame(
+        {"strong": rng.normal(size=n), "weak": rng.normal(size=n), "noise": rng.normal(size=n)}
+    )
+    logit = -2.5 - 1.2 * woe["strong"] - 0.3 * woe["weak"]  # WoE convention: higher = safer
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).to_numpy().astype(int)
+    chosen, steps = forward_stepwise(woe, y, criterion="bic")
+    assert chosen == ["strong", "weak"]
+    assert steps["bic"].is_monotonic_decreasing
+    # a feature whose coefficient would be positive (wrong sign) never enters
+    flipped = woe.assign(strong=-woe["strong"])
+    assert "strong" not in forward_stepwise(flipped, y)[0]
+
+
+def test_stepwise_reasons_in_selection(card):
+    reasons = card.selection.set_index("feature")["reason"]
+    assert card.stepwise_steps is not None
+    assert card.stepwise_steps["feature"].iloc[1:].tolist() == card.features
+    assert all(r == "kept" for f, r in reasons.items() if f in card.features)

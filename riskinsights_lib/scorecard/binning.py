@@ -158,8 +158,9 @@ def fit_feature_binning(
     name: str | None = None,
     kind: str | None = None,
     monotonic_trend: str | None = "auto",
-    min_bin_size: float = 0.05,
+    min_bin_size: float = 0.01,
     max_n_bins: int | None = 8,
+    min_bin_n_event: int | None = 5,
     min_missing: int = 30,
 ) -> FeatureBinning:
     """Fit optimal bins of one feature against a binary target.
@@ -176,6 +177,8 @@ def fit_feature_binning(
         groups are ordered by default rate.
     min_bin_size : smallest share of rows in a regular bin.
     max_n_bins : most regular bins.
+    min_bin_n_event : fewest events (defaults) in a regular bin, so that every
+        WoE rests on a handful of defaults rather than one or two.
     min_missing : fewest missing rows (with both classes) to estimate the
         missing bin's own WoE; below that it gets the riskiest bin's WoE.
     """
@@ -203,8 +206,10 @@ def fit_feature_binning(
         name=name,
         dtype=kind,
         monotonic_trend=trend if kind == "numerical" else "auto",
+        min_prebin_size=min_bin_size,  # let the pre-binning isolate small groups too (e.g. arrears)
         min_bin_size=min_bin_size,
         max_n_bins=max_n_bins,
+        min_bin_n_event=min_bin_n_event,
     )
     optb.fit(values, y)
     if kind == "numerical":

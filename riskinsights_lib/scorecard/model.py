@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from riskinsights_lib.scorecard.binning import FeatureBinning, fit_feature_binning, is_categorical
 from riskinsights_lib.scorecard.points import Scaling
-from riskinsights_lib.scorecard.selection import screen_features
+from riskinsights_lib.scorecard.selection import fit_logit, forward_stepwise, screen_features
 
 __all__ = ["Scorecard", "fit_scorecard"]
 
@@ -46,6 +46,7 @@ class Scorecard:
     selection: pd.DataFrame
     coefficients: pd.DataFrame
     candidates: list[str] = field(default_factory=list)
+    stepwise_steps: pd.DataFrame | None = None
 
     # -- transforms -----------------------------------------------------------------
     def _check_columns(self, df: pd.DataFrame) -> None:
@@ -181,8 +182,7 @@ class Scorecard:
 
 def _fit_logit(x: pd.DataFrame, y: np.ndarray) -> tuple[LogisticRegression, pd.DataFrame]:
     """Unpenalised logistic regression and its Wald table (coef, std error, z, p)."""
-    model = LogisticRegression(C=np.inf, max_iter=5000, tol=1e-10, solver="lbfgs")
-    model.fit(x.to_numpy(), y)
+    model = fit_logit(x, y)
     design = np.column_stack([np.ones(len(x)), x.to_numpy()])
     p = model.predict_proba(x.to_numpy())[:, 1]
     info = design.T @ (design * (p * (1 - p))[:, None])
@@ -216,8 +216,11 @@ def fit_scorecard(
     pdo: float = 20.0,
     base_score: float = 600.0,
     base_odds: float = 50.0,
-    min_bin_size: float = 0.05,
+    stepwise: str | None = "bic",
+    max_features: int | None = None,
+    min_bin_size: float = 0.01,
     max_n_bins: int = 8,
+    min_bin_n_event: int | None = 5,
     seed: int = 0,
     progress: bool = True,
 ) -> Scorecard:
@@ -234,7 +237,10 @@ def fit_scorecard(
         the data) or ``None`` (unconstrained). Unlisted numerical features get ``"auto"``.
     min_iv, max_correlation : selection rules (see :mod:`.selection`).
     pdo, base_score, base_odds : score scaling (see :mod:`.points`).
-    min_bin_size, max_n_bins : binning constraints.
+    stepwise : ``"bic"`` (default), ``"aic"`` or ``None``: forward selection of the
+        screened features on that criterion (see :mod:`.selection`); None keeps them all.
+    max_features : most features the stepwise selection may enter.
+    min_bin_size, max_n_bins, min_bin_n_event : binning constraints.
     seed : kept for API symmetry; the fit is deterministic.
     progress : show a progress bar over features.
     """
@@ -267,6 +273,7 @@ def fit_scorecard(
             monotonic_trend=monotonic.get(f, "auto") if kind == "numerical" else None,
             min_bin_size=min_bin_size,
             max_n_bins=max_n_bins,
+            min_bin_n_event=min_bin_n_event,
         )
     woe = pd.DataFrame({f: binnings[f].transform(df[f]) for f in features}, index=df.index)
     iv = pd.Series({f: binnings[f].iv for f in features})
@@ -274,6 +281,21 @@ def fit_scorecard(
     kept = selection.loc[selection["kept"], "feature"].tolist()
     if not kept:
         raise ValueError("features: no feature passed the IV and correlation rules (lower min_iv?)")
+
+    steps = None
+    if stepwise is not None:
+        entered, steps = forward_stepwise(
+            woe[kept], y, criterion=stepwise, max_features=max_features
+        )
+        for f in kept:
+            if f not in entered:
+                selection.loc[selection["feature"] == f, ["kept", "reason"]] = (
+                    False,
+                    f"not entered by forward stepwise ({stepwise.upper()}): adds too little beyond the others",
+                )
+        kept = entered
+        if not kept:
+            raise ValueError("features: forward stepwise entered no feature (try stepwise=None)")
 
     while True:  # drop wrong-sign coefficients one at a time, strongest first
         model, coefficients = _fit_logit(woe[kept], y)
@@ -299,6 +321,7 @@ def fit_scorecard(
         selection=selection,
         coefficients=coefficients,
         candidates=features,
+        stepwise_steps=steps,
     )
     logger.info("scorecard: %d of %d features kept", len(kept), len(features))
     return card
