@@ -298,15 +298,13 @@ def test_vintage_curves(con, ref):
     )
     credit = credit.merge(dflt, on="account_id", how="left")
 
-    def months(a, b):
-        return (b.dt.year - a.dt.year) * 12 + (b.dt.month - a.dt.month)
-
-    credit["mob"] = months(credit["open_date"], credit["default_me"])
+    credit["mob"] = (credit["default_me"].dt.year - credit["open_date"].dt.year) * 12 + (
+        credit["default_me"].dt.month - credit["open_date"].dt.month
+    )
     rows = []
     for v, g in credit.groupby("vintage"):
-        max_mob = int(
-            months(g["open_date"].max() + pd.Series([pd.Timedelta(0)]), pd.Series([last])).iloc[0]
-        )
+        newest = g["open_date"].max()
+        max_mob = (last.year - newest.year) * 12 + (last.month - newest.month)
         for m in range(max_mob + 1):
             rows.append(
                 {
