@@ -113,7 +113,11 @@ def test_truth_join_and_readings(con):
     assert "amount spike" in type_recall_reading(table, detector="rule")
     q = review_queue(scored.assign(score=scored["rule"]), k=8, reasons_col=None)
     assert f"into {len(q):,} customer-day cases" in queue_reading(q, k=8)
-    assert "1,000 rows/s" in throughput_reading(2000, 2.0, n_estimators=10)
+    timing = pd.DataFrame(
+        {"detector": ["iforest", "rule", "total"], "rows": 2000, "seconds": [1.0, 0.5, 2.0]}
+    ).assign(rows_per_s=lambda d: d["rows"] / d["seconds"])
+    text = throughput_reading(timing, n_estimators=10, chunk_size=500)
+    assert "2,000 rows/s" in text and "took 2.0 s (1,000 rows/s)" in text
 
 
 def test_feature_summary_and_customer_drill_down(con):

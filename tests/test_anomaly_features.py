@@ -19,6 +19,11 @@ def _transactions(n: int = 400, seed: int = 0) -> pd.DataFrame:
             "ts": pd.Timestamp("2024-01-01")
             + pd.to_timedelta(np.sort(rng.integers(0, 90 * 86400, n)), "s"),
             "channel": rng.choice(["atm", "card_online", "card_present"], size=n),
+            "merchant_country": rng.choice(["IE", "FR", "BR"], size=n, p=[0.8, 0.15, 0.05]),
+            "amount": rng.lognormal(3, 1, n).round(2),
+            "amount_to_median": np.where(rng.random(n) < 0.05, np.nan, rng.lognormal(0, 0.5, n)),
+            "seconds_since_prev": rng.exponential(3600, n),
+            "is_foreign": rng.integers(0, 2, n),
         }
     )
 
@@ -39,14 +44,21 @@ def test_derived_features_use_no_future_data():
     future = df["ts"] > cutoff
     changed = df.copy()
     changed.loc[future, "channel"] = "atm"
+    changed.loc[future, "amount"] = 99_999.0
+    changed.loc[future, "merchant_country"] = "BR"
     changed.loc[future, "ts"] = changed.loc[future, "ts"].dt.floor("D") + pd.Timedelta(hours=27)
     extra = _transactions(50, seed=9).assign(
         transaction_id=lambda d: "X" + d["transaction_id"], ts=cutoff + pd.Timedelta(days=1)
     )
     after = _derive(pd.concat([changed, extra], ignore_index=True))
     past_ids = df.loc[~future, "transaction_id"]
-    cols = ["prior_share_same_channel", "prior_share_night", "channel_atm"]
-    pd.testing.assert_frame_equal(before.loc[past_ids, cols], after.loc[past_ids, cols])
+    derived = [c for c in before.columns if c not in df.columns]
+    assert len(derived) >= 15
+    pd.testing.assert_frame_equal(before.loc[past_ids, derived], after.loc[past_ids, derived])
+    # and the future rows did change, so the comparison has teeth
+    assert not before.loc[~before.index.isin(past_ids), derived].equals(
+        after.loc[before.index[~before.index.isin(past_ids)], derived]
+    )
 
 
 def test_derived_features_by_hand():
@@ -63,16 +75,31 @@ def test_derived_features_by_hand():
                     "2024-01-03 12:00",
                 ]
             ),
-            "channel": ["atm", "atm", "card_online", "atm", "atm"],
+            "channel": ["atm", "atm", "card_online", "direct_debit", "atm"],
+            "merchant_country": ["IE", "IE", "FR", None, "IE"],
+            "amount": [100.0, 50.0, 10.0, 700.0, 300.0],
+            "amount_to_median": [np.nan, 0.5, 0.2, np.nan, 4.0],
+            "seconds_since_prev": [np.nan, 32400.0, 57600.0, np.nan, 122400.0],
+            "is_foreign": [0, 0, 1, 0, 0],
         }
     )
     out = _derive(df)
     assert np.isnan(out.loc["T1", "prior_share_same_channel"]) and np.isnan(
-        out.loc["T4", "prior_share_night"]
+        out.loc["T1", "prior_share_foreign"]
     )
     assert out.loc["T3", "prior_share_same_channel"] == 0.0  # first card_online of customer a
     assert out.loc["T5", "prior_share_same_channel"] == pytest.approx(2 / 3)
-    assert out.loc["T5", "prior_share_night"] == pytest.approx(2 / 3)
+    # T5: a's earlier customer-initiated rows T1 (01:00), T2 (10:00), T3 (02:00)
+    assert out.loc["T5", "prior_share_night_initiated"] == pytest.approx(2 / 3)
+    assert out.loc["T5", "prior_share_foreign"] == pytest.approx(1 / 3)
+    # the direct debit at 03:00 is a night posting, not a night transaction of the customer
+    assert out.loc["T4", "night_initiated"] == 0.0 and out.loc["T1", "night_initiated"] == 1.0
+    # T5 against the median of a's earlier ATM amounts (100, 50 -> 75)
+    assert out.loc["T5", "log_amount_to_channel_median"] == pytest.approx(np.log(300 / 75))
+    assert np.isnan(out.loc["T1", "log_amount_to_median"])
+    assert out.loc["T5", "log_amount_to_median"] == pytest.approx(np.log(4.0))
+    # bank-wide country rarity: T5 is the 5th row; 2 earlier IE rows -> -log(3 / 5)
+    assert out.loc["T5", "rarity_country"] == pytest.approx(-np.log(3 / 5))
     assert out.loc["T3", "channel_card_online"] == 1.0 and out.loc["T3", "channel_atm"] == 0.0
     with pytest.raises(ValueError, match="night_hours"):
         derived_features_sql("tx", night_hours=(6, 2))

@@ -19,6 +19,7 @@ from riskinsights_lib.anomaly.callbacks import (
     breakdown_at_threshold,
     budget_curve,
     budget_from_contamination,
+    budget_grid,
     customer_timeline,
     filter_transactions,
     flag_summary,
@@ -30,6 +31,7 @@ from riskinsights_lib.anomaly.data import (
     count_rows,
     customer_explanations,
     customer_rows,
+    materialise,
     rows_by_ids,
     sample_rows,
     scoring_relation,
@@ -48,7 +50,9 @@ from riskinsights_lib.anomaly.evaluate import (
 from riskinsights_lib.anomaly.explain import describe_feature, explain_rows, feature_contributions
 from riskinsights_lib.anomaly.features import (
     CHANNELS,
+    DETECTOR_FEATURES,
     KEY_COLUMNS,
+    RULE_COLUMN,
     derived_features_sql,
     feature_summary,
     model_features,
@@ -57,6 +61,7 @@ from riskinsights_lib.anomaly.narrative import (
     budget_reading,
     comparison_reading,
     daily_reading,
+    detector_table,
     overview_reading,
     queue_reading,
     reasons_reading,
@@ -69,6 +74,11 @@ from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "materialise",
+    "DETECTOR_FEATURES",
+    "RULE_COLUMN",
+    "budget_grid",
+    "detector_table",
     "breakdown_at_threshold",
     "budget_reading",
     "customer_explanations",

@@ -19,6 +19,7 @@ __all__ = [
     "threshold_for_budget",
     "flag_summary",
     "budget_curve",
+    "budget_grid",
     "filter_transactions",
     "flagged_customers",
     "customer_timeline",
@@ -85,6 +86,15 @@ def budget_curve(
         thr = threshold_for_budget(scores, b)
         rows.append({"budget": int(b), **flag_summary(scores, anomaly_type, thr)})
     return pd.DataFrame(rows)
+
+
+def budget_grid(n_rows: int, *, k: int, extra: Iterable[int] = (), n_points: int = 12) -> list[int]:
+    """Alert budgets to tabulate: a log-spaced grid from ``k / 10`` to ``100 k`` (capped at ``n_rows``) plus ``extra``."""
+    if n_rows < 1 or k < 1:
+        raise ValueError(f"n_rows, k: expected positive counts, got {n_rows}, {k}")
+    grid = np.geomspace(max(1, k // 10), max(min(100 * k, n_rows), 2), n_points)
+    values = {int(round(v)) for v in grid} | {int(k)} | {int(e) for e in extra}
+    return sorted(v for v in values if 1 <= v <= n_rows)
 
 
 def _as_selection(values: str | Sequence[str] | None) -> list[str] | None:

@@ -35,9 +35,24 @@ def _select(columns: Sequence[str] | None) -> str:
     return "*" if columns is None else ", ".join(_ident(c, "columns") for c in columns)
 
 
+def materialise(
+    con: duckdb.DuckDBPyConnection, sql: str, name: str, *, columns: Sequence[str] | None = None
+) -> int:
+    """Run ``sql`` once into a temporary table ``name`` (works on a read-only database).
+
+    Derived features use window functions over every transaction; computing
+    them once, rather than in every query of a view, keeps the notebook fast.
+    Returns the number of rows.
+    """
+    con.execute(
+        f"create or replace temp table {_ident(name, 'name')} as select {_select(columns)} from ({sql})"
+    )
+    return count_rows(con, name)
+
+
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Number of rows of ``table``."""
-    return int(con.execute(f"select count(*) from {_ident(table, 'table')}").fetchone()[0])
+    return int(con.execute(f"select count(*) from {_ident(table, 'table')}").fetchall()[0][0])
 
 
 def sample_rows(

@@ -1,19 +1,31 @@
-"""Detector features: the mart's columns plus a few derived ones, never from the future.
+"""Detector features: the mart's columns plus derived ones, never from the future.
 
-``mart_transaction_features`` (built by 02) already measures each transaction
-against the customer's earlier transactions. This module adds what a detector
-needs on top, from the mart's own columns:
+``mart_transaction_features`` (built by 02) measures each transaction against
+the customer's earlier transactions. :func:`derived_features_sql` adds, from
+the mart's own columns and with windows that end one row before the current
+one (ordered by ``(ts, transaction_id)``; RANGE windows exclude rows with the
+same timestamp), so that every value is known at the time of the transaction:
 
-* channel indicators (``channel_atm``, ``channel_card_online``, ...): the
-  channel as numbers, row by row;
-* ``prior_share_same_channel``: the share of the customer's earlier
-  transactions made in this channel (low = a channel the customer rarely uses);
-* ``prior_share_night``: the share of the customer's earlier transactions made
-  at night (low = night activity is new for this customer).
+* channel indicators ``channel_<name>``;
+* ``night_initiated``: a customer-initiated transaction (ATM, card, transfer)
+  at night. The mart's ``is_night`` also flags the batch postings of salary
+  credits and direct debits in the early hours, which say nothing about fraud;
+* ``prior_share_night_initiated``: the share of the customer's earlier
+  customer-initiated transactions made at night;
+* ``log_amount_to_median`` and ``log_amount_to_channel_median``: the amount
+  against the customer's median (the mart's ratio) and against the median of the
+  customer's last 50 transactions in the same channel, on a log scale;
+* ``n_prev_1h_same_channel``: the customer's transactions in the same channel
+  in the previous hour (a burst of online payments);
+* ``log_seconds_since_prev``: the gap to the previous transaction, log scale;
+* ``prior_share_same_channel``, ``prior_share_foreign``: how much of the
+  customer's history is in this channel / abroad;
+* ``rarity_country`` and ``rarity_hour_in_channel``: bank-wide, how rare the
+  merchant country is among all earlier transactions, and this hour of day
+  among the channel's earlier transactions (``-log`` of a smoothed share).
 
-The two shares use SQL windows over the customer's rows ordered by
-``(ts, transaction_id)`` that end one row before the current one, so they only
-see the past; they are NULL for a customer's first transaction.
+Values the past cannot give (a customer's first transaction) are NULL; the
+detectors fill them with the fit sample's medians.
 """
 
 from __future__ import annotations
@@ -29,6 +41,10 @@ __all__ = [
     "CHANNELS",
     "KEY_COLUMNS",
     "NIGHT_HOURS",
+    "CHANNEL_HABIT_WINDOW",
+    "DETECTOR_FEATURES",
+    "INITIATED_CHANNELS",
+    "RULE_COLUMN",
     "derived_features_sql",
     "feature_summary",
     "model_features",
@@ -50,54 +66,104 @@ KEY_COLUMNS = (
     "direction",
 )
 
-#: Night = these local hours (start inclusive, end exclusive): 00:00 to 05:59.
+#: Channels a customer initiates (docs/data_contract.md); the others are scheduled postings.
+INITIATED_CHANNELS = ("atm", "card_present", "card_online", "transfer")
+
+#: The simple rule's column: the amount's robust z-score against the customer's history.
+RULE_COLUMN = "amount_robust_z"
+
+#: The Isolation Forest's inputs: customer-relative amount, time, velocity and
+#: novelty features plus the channels where fraud happens. Chosen on a CI-scale
+#: bank (seed 42) from the mart's and the derived columns; raw amounts, counts of
+#: history and calendar fields were left out because they flag big spenders,
+#: new customers and weekdays rather than unusual behaviour.
+DETECTOR_FEATURES = (
+    "log_amount_to_median",
+    "log_amount_to_channel_median",
+    "night_initiated",
+    "prior_share_night_initiated",
+    "n_prev_1h",
+    "n_prev_1h_same_channel",
+    "log_seconds_since_prev",
+    "is_new_country",
+    "is_foreign",
+    "prior_share_foreign",
+    "rarity_country",
+    "rarity_hour_in_channel",
+    "channel_atm",
+    "channel_card_online",
+)
+
+#: Night = these local hours (start inclusive, end exclusive): 00:00 to 05:59, as in the mart.
 NIGHT_HOURS = (0, 6)
+
+#: Transactions of the customer's same-channel history behind the channel median.
+CHANNEL_HABIT_WINDOW = 50
 
 
 def derived_features_sql(
     table: str,
     *,
     channels: Sequence[str] = CHANNELS,
+    initiated: Sequence[str] = INITIATED_CHANNELS,
     night_hours: tuple[int, int] = NIGHT_HOURS,
-    customer_col: str = "customer_id",
-    ts_col: str = "ts",
-    id_col: str = "transaction_id",
-    channel_col: str = "channel",
+    habit_window: int = CHANNEL_HABIT_WINDOW,
 ) -> str:
-    """SQL selecting every column of ``table`` plus the derived features (see module doc)."""
-    t, cust, ts, tid, ch = (
-        _ident(v, a)
-        for v, a in (
-            (table, "table"),
-            (customer_col, "customer_col"),
-            (ts_col, "ts_col"),
-            (id_col, "id_col"),
-            (channel_col, "channel_col"),
-        )
-    )
+    """SQL selecting every column of ``table`` plus the derived features (see module doc).
+
+    ``table`` needs ``transaction_id, customer_id, ts, channel, merchant_country,
+    amount, amount_to_median, seconds_since_prev, is_foreign``.
+    """
+    t = _ident(table, "table")
     start, end = (int(h) for h in night_hours)
     if not 0 <= start < end <= 24:
         raise ValueError(f"night_hours: expected 0 <= start < end <= 24, got {night_hours}")
+    if int(habit_window) < 1:
+        raise ValueError(f"habit_window: expected at least 1 transaction, got {habit_window}")
     onehot = ",\n  ".join(
-        f"cast({ch} = '{_ident(c, 'channels')}' as double) as channel_{c}" for c in channels
+        f"cast(channel = '{_ident(c, 'channels')}' as double) as channel_{c}" for c in channels
     )
-    past = f"order by {ts}, {tid} rows between unbounded preceding and 1 preceding"
-    night = f"cast(hour({ts}) >= {start} and hour({ts}) < {end} as double)"
+    init = "(" + ", ".join(f"'{_ident(c, 'initiated')}'" for c in initiated) + ")"
+    night = f"(hour(ts) >= {start} and hour(ts) < {end})"
     return f"""
 select
   t.*,
   {onehot},
-  count(*) over (partition by {cust}, {ch} {past})
-    / nullif(count(*) over (partition by {cust} {past}), 0) as prior_share_same_channel,
-  avg({night}) over (partition by {cust} {past}) as prior_share_night
+  cast({night} and channel in {init} as double) as night_initiated,
+  avg(case when channel in {init} then cast({night} as double) end) over cust_past
+    as prior_share_night_initiated,
+  case when amount_to_median is not null then ln(greatest(amount_to_median, 1e-3)) end
+    as log_amount_to_median,
+  ln(greatest(amount, 0.01) / nullif(median(amount) over chan_habit, 0)) as log_amount_to_channel_median,
+  count(*) over (partition by customer_id, channel order by ts
+                 range between interval 1 hour preceding and current row exclude group)
+    as n_prev_1h_same_channel,
+  ln(1 + seconds_since_prev) as log_seconds_since_prev,
+  count(*) over chan_past / nullif(count(*) over cust_past, 0) as prior_share_same_channel,
+  avg(cast(is_foreign as double)) over cust_past as prior_share_foreign,
+  -ln((count(*) over (partition by merchant_country order by ts, transaction_id
+                      rows between unbounded preceding and 1 preceding) + 1)
+      / row_number() over (order by ts, transaction_id)) as rarity_country,
+  -ln((count(*) over (partition by channel, hour(ts) order by ts, transaction_id
+                      rows between unbounded preceding and 1 preceding) + 1)
+      / (count(*) over chan_all_past + 1)) as rarity_hour_in_channel
 from {t} as t
+window
+  cust_past as (partition by customer_id order by ts, transaction_id
+                rows between unbounded preceding and 1 preceding),
+  chan_past as (partition by customer_id, channel order by ts, transaction_id
+                rows between unbounded preceding and 1 preceding),
+  chan_habit as (partition by customer_id, channel order by ts, transaction_id
+                 rows between {int(habit_window)} preceding and 1 preceding),
+  chan_all_past as (partition by channel order by ts, transaction_id
+                    rows between unbounded preceding and 1 preceding)
 """.strip()
 
 
 def model_features(
     columns: Iterable[str], *, exclude: Iterable[str] = KEY_COLUMNS, drop: Iterable[str] = ()
 ) -> list[str]:
-    """Detector inputs: ``columns`` without keys/descriptors (``exclude``) and without ``drop``."""
+    """Every candidate input: ``columns`` without keys/descriptors (``exclude``) and ``drop``."""
     skip = set(exclude) | set(drop)
     return [c for c in columns if c not in skip]
 

@@ -18,6 +18,8 @@ __all__ = [
     "reasons_reading",
     "queue_reading",
     "throughput_reading",
+    "detector_table",
+    "detector_label",
 ]
 
 _NAMES = {
@@ -28,8 +30,12 @@ _NAMES = {
 }
 
 
-def _name(det: str) -> str:
+def detector_label(det: str) -> str:
+    """Display name of a detector key (``"iforest"`` -> ``"the Isolation Forest"``)."""
     return _NAMES.get(det, det)
+
+
+_name = detector_label
 
 
 def comparison_reading(
@@ -71,7 +77,7 @@ def type_recall_reading(
 ) -> str:
     """Which planted types the detector finds and which it misses."""
     sub = table[(table["detector"] == detector) & (table["segment"] != "overall")].sort_values(
-        column, ascending=False
+        [column, "pr_auc"], ascending=False
     )
     if sub.empty:
         raise ValueError(f"detector: {detector!r} has no per-type rows in the table")
@@ -99,12 +105,19 @@ def queue_reading(queue: pd.DataFrame, *, k: int) -> str:
     )
 
 
-def throughput_reading(n_rows: int, seconds: float, *, n_estimators: int) -> str:
-    """Scoring speed in this run, in rows per second."""
-    rate = n_rows / seconds if seconds > 0 else float("inf")
+def throughput_reading(
+    timing: pd.DataFrame, *, n_estimators: int, chunk_size: int, forest: str = "iforest"
+) -> str:
+    """Scoring speed in this run, from :func:`~riskinsights_lib.anomaly.score_detectors`' timing table."""
+    t = timing.set_index("detector")
+    f, total = t.loc[forest], t.loc["total"]
+    slowest = t.drop(index=["total"])["seconds"].idxmax()
     return (
-        f"Scored {n_rows:,} transactions in {seconds:,.1f} s with {n_estimators:,} trees: "
-        f"{rate:,.0f} rows/s, including reading the features from DuckDB chunk by chunk."
+        f"Scored {int(total['rows']):,} transactions in chunks of {chunk_size:,}: "
+        f"{_name(forest)} ({n_estimators:,} trees) alone runs at {f['rows_per_s']:,.0f} rows/s; the "
+        f"whole pass (reading features from DuckDB and all {len(t) - 1} detectors) took "
+        f"{total['seconds']:,.1f} s ({total['rows_per_s']:,.0f} rows/s), the slowest detector being "
+        f"{_name(slowest)} ({t.loc[slowest, 'seconds']:,.1f} s)."
     )
 
 
@@ -120,7 +133,13 @@ def overview_reading(
 
 
 def daily_reading(
-    table: pd.DataFrame, *, k: int, n_days: int, forest: str = "iforest", rule: str = "rule"
+    table: pd.DataFrame,
+    *,
+    k: int,
+    n_days: int,
+    n_rows: int,
+    forest: str = "iforest",
+    rule: str = "rule",
 ) -> str:
     """The operational view: a queue of the top ``k`` transactions of every day."""
     overall = table[table["segment"] == "overall"].set_index("detector")
@@ -128,8 +147,10 @@ def daily_reading(
         raise ValueError("table: expected the daily columns (pass day= to evaluate_detectors)")
     f, r = overall.loc[forest], overall.loc[rule]
     best = overall["daily_recall_at_k"].idxmax()
+    per_day = n_rows / n_days if n_rows else float("nan")
     return (
-        f"Run as a daily queue (the top {k:,} transactions of each of the {n_days:,} days), "
+        f"Run as a daily queue (the top {k:,} transactions of each of the {n_days:,} days, "
+        f"{min(k / per_day, 1):.1%} of the {per_day:,.0f} transactions of an average day), "
         f"{_name(forest)} catches {f.daily_recall_at_k:.1%} of the planted anomalies with precision "
         f"{f.daily_precision_at_k:.1%}; the rule catches {r.daily_recall_at_k:.1%} "
         f"(precision {r.daily_precision_at_k:.1%}). Best daily recall: {_name(best)} "
@@ -172,3 +193,30 @@ def reasons_reading(explanations: pd.DataFrame) -> str:
         f"{'; '.join(parts)}. Each reason is the feature whose return to a typical value lowers the "
         "score most (feature ablation), worded against the customer's own history."
     )
+
+
+def detector_table(detectors: dict, *, n_fit: int) -> pd.DataFrame:
+    """One row per fitted detector: what it is, its fit rows, features and settings."""
+    rows = []
+    for name, det in detectors.items():
+        model = getattr(det, "model_", None)
+        if name == "rule" or not hasattr(det, "model_") and not hasattr(det, "sorted_"):
+            fit_rows, settings = 0, f"score = {det.feature_names_[0]}"
+        elif hasattr(det, "sorted_"):
+            fit_rows, settings = det.sorted_.shape[0], "no parameters"
+        elif hasattr(model, "n_neighbors"):
+            fit_rows, settings = int(model.n_samples_fit_), f"n_neighbors={model.n_neighbors}"
+        else:
+            fit_rows = n_fit
+            settings = f"n_estimators={model.n_estimators}, max_samples={model.max_samples_}"
+        rows.append(
+            {
+                "detector": name,
+                "method": _name(name),
+                "fit_rows": fit_rows,
+                "features": len(det.feature_names_),
+                "settings": settings,
+                "alert_threshold": det.threshold_,
+            }
+        )
+    return pd.DataFrame(rows).set_index("detector")

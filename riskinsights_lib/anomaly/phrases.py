@@ -163,6 +163,74 @@ def _debit(v: float, ref: float, row: pd.Series) -> str:
     return "money out (debit)" if v >= 0.5 else "money in (credit)"
 
 
+def _log_ratio(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    if pd.isna(v):
+        return "no amount history for this customer yet"
+    return _ratio(math.exp(v), ref, row)
+
+
+def _log_channel_ratio(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    channel = str(_get(row, "channel", "same-channel")).replace("_", " ")
+    if pd.isna(v):
+        return f"no {channel} history for this customer yet"
+    return f"{math.exp(v):.1f}x the customer's usual {channel} amount"
+
+
+def _night_initiated(v: float, ref: float, row: pd.Series) -> str:
+    channel = str(_get(row, "channel", "")).replace("_", " ")
+    clock = _clock(row)
+    if v >= 0.5:
+        return f"{channel} at {clock}, at night".replace(" at None", "").strip()
+    return f"{channel} in the daytime".strip()
+
+
+def _share_night_initiated(v: float, ref: float, row: pd.Series) -> str:
+    if pd.isna(v):
+        return "no earlier payments or withdrawals to compare the hour with"
+    return f"{v:.0%} of the customer's earlier payments and withdrawals were at night"
+
+
+def _count_same_channel(v: float, ref: float, row: pd.Series) -> str:
+    channel = str(_get(row, "channel", "same-channel")).replace("_", " ")
+    return (
+        f"{int(v)} earlier {channel} transaction{'s' if int(v) != 1 else ''} in the previous hour"
+    )
+
+
+def _log_since_prev(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    if pd.isna(v):
+        return "the customer's first transaction"
+    return f"{duration_words(math.expm1(v))} after the previous transaction (typical {duration_words(math.expm1(ref))})"
+
+
+def _share_foreign(v: float, ref: float, row: pd.Series) -> str:
+    if pd.isna(v):
+        return "no history abroad to compare with"
+    return f"{v:.0%} of the customer's earlier transactions were abroad"
+
+
+def _rarity_country(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    country = _get(row, "merchant_country", "this country")
+    return f"{country} is rare for the bank ({math.exp(-v):.2%} of earlier transactions)"
+
+
+def _rarity_hour(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    channel = str(_get(row, "channel", "this channel")).replace("_", " ")
+    clock = _clock(row)
+    when = f"around {clock[:2]}:00" if clock else "at this hour"
+    return f"{channel} {when} is rare ({math.exp(-v):.1%} of the channel's earlier transactions)"
+
+
 #: Phrase makers keyed by column of ``mart_transaction_features`` and of
 #: :func:`~riskinsights_lib.anomaly.features.derived_features_sql`.
 MART_PHRASES: dict[str, Callable[[float, float, pd.Series], str]] = {
@@ -184,6 +252,15 @@ MART_PHRASES: dict[str, Callable[[float, float, pd.Series], str]] = {
     "n_prior": _n_prior,
     "is_debit": _debit,
     "prior_share_same_channel": _share_channel,
+    "log_amount_to_median": _log_ratio,
+    "log_amount_to_channel_median": _log_channel_ratio,
+    "night_initiated": _night_initiated,
+    "prior_share_night_initiated": _share_night_initiated,
+    "n_prev_1h_same_channel": _count_same_channel,
+    "log_seconds_since_prev": _log_since_prev,
+    "prior_share_foreign": _share_foreign,
+    "rarity_country": _rarity_country,
+    "rarity_hour_in_channel": _rarity_hour,
     "prior_share_night": _share_night,
     **{
         f"channel_{c}": _channel(c)

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from riskinsights_lib.anomaly.evaluate import NORMAL
+from riskinsights_lib.anomaly.narrative import detector_label
 from riskinsights_lib.style import PALETTE, format_axis_percent, format_axis_thousands, get_ax
 
 __all__ = [
@@ -59,7 +60,10 @@ def plot_detector_comparison(
             format_axis_percent(ax)
     overall = table[table["segment"] == "overall"].set_index("detector")["pr_auc"]
     best = overall.idxmax()
-    axes[0].set_title(f"{best} has the highest PR AUC overall ({overall[best]:.2f})")
+    label = detector_label(best)
+    axes[0].set_title(
+        f"{label[0].upper() + label[1:]} has the highest PR AUC overall ({overall[best]:.2f})"
+    )
     axes[1].set_title(f"Share of each type caught in the top {k:,} alerts")
     axes[0].legend(title="detector")
     fig.tight_layout()
@@ -71,14 +75,21 @@ def plot_score_distributions(
     anomaly_type: pd.Series,
     *,
     bins: int = 60,
+    clip: tuple[float, float] = (0.0, 0.9995),
     ax: Axes | None = None,
     detector: str = "Isolation Forest",
 ) -> Axes:
-    """Density of the score for normal transactions and for each planted type."""
+    """Density of the score for normal transactions and for each planted type.
+
+    Scores outside the ``clip`` quantiles of all scores are drawn at the edges,
+    so a few extreme values (e.g. of a z-score) do not flatten the picture.
+    """
     ax = get_ax(ax)
     s = np.asarray(scores, dtype=float)
+    lo, hi = np.quantile(s, clip)
+    s = np.clip(s, lo, hi)
     t = pd.Series(anomaly_type).astype("string").fillna(NORMAL).to_numpy()
-    edges = np.linspace(np.min(s), np.max(s), bins + 1)
+    edges = np.linspace(lo, hi, bins + 1) if hi > lo else bins
     kinds = [NORMAL] + sorted(set(t) - {NORMAL})
     for i, kind in enumerate(kinds):
         vals = s[t == kind]
@@ -96,13 +107,13 @@ def plot_score_distributions(
         )
     med = {k: float(np.median(s[t == k])) for k in kinds if (t == k).any()}
     lowest = min((k for k in kinds if k != NORMAL), key=lambda k: med[k], default=None)
-    title = f"{detector} score: normal vs planted types"
+    title = detector
     if lowest is not None:
-        title += f"; {lowest.replace('_', ' ')} overlaps normal the most"
+        title += f": {lowest.replace('_', ' ')} overlaps normal the most"
     ax.set_title(title)
     ax.set_xlabel("anomaly score (higher = more unusual)")
     ax.set_ylabel("density")
-    ax.legend()
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -174,21 +185,23 @@ def plot_customer_timeline(
     ax.set_ylabel("amount (currency units, symlog)")
     n_flag = int(flagged.sum())
     ax.set_title(title or f"{len(timeline):,} transactions, {n_flag} flagged")
-    if reasons_col and reasons_col in timeline.columns:
-        for x, y, text in zip(
-            ts[flagged],
-            timeline.loc[flagged, amount_col],
-            timeline.loc[flagged, reasons_col],
-            strict=True,
-        ):
-            if isinstance(text, str) and text:
-                ax.annotate(
-                    text.split(";")[0],
-                    (x, y),
-                    xytext=(6, 6),
-                    textcoords="offset points",
-                    fontsize=8,
-                )
+    if (
+        reasons_col
+        and reasons_col in timeline.columns
+        and flagged.any()
+        and "score" in timeline.columns
+    ):
+        top = timeline.loc[flagged].sort_values("score", ascending=False).iloc[0]
+        text = top[reasons_col]
+        if isinstance(text, str) and text:
+            ax.annotate(
+                "top: " + text.split(";")[0],
+                (pd.Timestamp(top[ts_col]), top[amount_col]),
+                xytext=(8, 8),
+                textcoords="offset points",
+                fontsize=9,
+                arrowprops={"arrowstyle": "-", "color": "grey"},
+            )
     ax.legend(loc="upper left")
     return ax
 
