@@ -9,12 +9,14 @@ Public API (bring your own data; nothing here knows a bank's column names):
 * :func:`fit_challenger`: a gradient-boosting challenger on the same features;
 * :func:`characteristic_stability`, :func:`score_psi_series`: stability;
 * :func:`choose_cutoff`, :func:`decision_report`: the cut-off policy;
+* :func:`learning_curve`: would more data close the gap to the ceiling?
 * :class:`ModelCard`: the model card beside the saved model.
 """
 
 from riskinsights_lib.scorecard.binning import FeatureBinning, fit_feature_binning
 from riskinsights_lib.scorecard.challenger import Challenger, fit_challenger
 from riskinsights_lib.scorecard.deploy import scorecard_json, scorecard_sql
+from riskinsights_lib.scorecard.diagnostics import learning_curve
 from riskinsights_lib.scorecard.grades import (
     MasterScale,
     fit_master_scale,
@@ -44,6 +46,7 @@ __all__ = [
     "fit_scorecard",
     "grade_table",
     "is_monotone",
+    "learning_curve",
     "reason_codes",
     "score_psi_series",
     "scorecard_json",

@@ -22,6 +22,7 @@ __all__ = [
     "plot_reliability",
     "plot_grades",
     "plot_psi_series",
+    "plot_learning_curve",
 ]
 
 
@@ -216,4 +217,33 @@ def plot_psi_series(series: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     worst = series.loc[series["psi"].idxmax()]
     ax.set_title(f"Largest score PSI {worst['psi']:.3f} ({worst['sample']}): {worst['status']}")
     ax.legend(loc="upper left")
+    return ax
+
+
+def plot_learning_curve(
+    curve: pd.DataFrame, *, ceiling: float | None = None, ax: Axes | None = None
+) -> Axes:
+    """AUC against training rows, one line per ``auc_*`` column, with the oracle ceiling."""
+    ax = get_ax(ax)
+    cols = [c for c in curve.columns if c.startswith("auc_")]
+    for i, c in enumerate(cols):
+        ax.plot(
+            curve["n"],
+            curve[c],
+            marker="o",
+            color=PALETTE[i % len(PALETTE)],
+            label=c.removeprefix("auc_"),
+        )
+    if ceiling is not None:
+        ax.axhline(ceiling, color="#000000", ls="--", lw=1, label=f"oracle AUC {ceiling:.3f}")
+        ax.axhline(0.95 * ceiling, color="#777777", ls=":", lw=1, label="95% of the oracle")
+    ax.set_xlabel("training rows")
+    ax.set_ylabel("ROC AUC")
+    format_axis_thousands(ax, "x")
+    last = curve.iloc[-1]
+    ax.set_title(
+        f"AUC {curve[cols[-1]].iloc[0]:.3f} -> {last[cols[-1]]:.3f} from {int(curve['n'].iloc[0]):,} "
+        f"to {int(last['n']):,} training rows ({cols[-1].removeprefix('auc_')})"
+    )
+    ax.legend(loc="lower right")
     return ax
