@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 from tqdm.auto import tqdm
 
+from riskinsights_lib.bi.kpi_dictionary import KPI_TABLE_DESCRIPTIONS
 from riskinsights_lib.record import to_plain
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "relationships",
     "data_dictionary",
     "dictionary_markdown",
+    "table_comments",
     "file_sha256",
     "git_commit",
     "datamart_run_id",
@@ -298,16 +300,36 @@ def data_dictionary(
     return out.fillna({"description": "", "unit": ""})
 
 
-def dictionary_markdown(dictionary: pd.DataFrame, *, title: str = "Data dictionary") -> str:
-    """Render a data dictionary as Markdown: one section and table per exported table."""
+def dictionary_markdown(
+    dictionary: pd.DataFrame,
+    *,
+    title: str = "Data dictionary",
+    table_notes: Mapping[str, str] | None = None,
+) -> str:
+    """Render a data dictionary as Markdown: one section and table per exported table.
+
+    ``table_notes`` (table -> one line, e.g. its grain) is printed under each heading.
+    """
     lines = [f"# {title}", ""]
+    notes = table_notes or {}
     for table, block in dictionary.groupby("table", sort=False):
-        lines += [f"## {table}", "", "| column | type | description | unit |", "|---|---|---|---|"]
+        lines += [f"## {table}", ""]
+        if notes.get(table):
+            lines += [str(notes[table]), ""]
+        lines += ["| column | type | description | unit |", "|---|---|---|---|"]
         for r in block.itertuples(index=False):
             desc = str(r.description).replace("|", "\\|")
             lines.append(f"| {r.column} | {r.type} | {desc} | {r.unit} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def table_comments(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """``COMMENT ON TABLE`` text of the datamart's tables (the ETL states each grain there)."""
+    rows = con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE NOT temporary AND comment IS NOT NULL"
+    ).fetchall()
+    return {name: comment for name, comment in rows if comment}
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -432,7 +454,8 @@ def export_bi_bundle(
             }
         )
     md = out_dir / f"data_dictionary_{stamp}.md"
-    md.write_text(dictionary_markdown(dictionary), encoding="utf-8")
+    notes = {**table_comments(con), **KPI_TABLE_DESCRIPTIONS}
+    md.write_text(dictionary_markdown(dictionary, table_notes=notes), encoding="utf-8")
     extra.append(
         {
             "table": "data_dictionary",
