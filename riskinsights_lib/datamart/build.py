@@ -107,7 +107,9 @@ def _run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> Non
     for i, statement in enumerate(s for s in sql.split(";\n") if s.strip()):
         t0 = time.perf_counter()
         con.execute(statement)
-        target = next((w for w in statement.split() if w.startswith(("dim_", "fact_", "mart_", "_"))), "")
+        target = next(
+            (w for w in statement.split() if w.startswith(("dim_", "fact_", "mart_", "_"))), ""
+        )
         log.debug("%s.sql #%d %s: %.2f s", name, i + 1, target, time.perf_counter() - t0)
 
 
@@ -255,6 +257,7 @@ def build_datamart(
 
     con = duckdb.connect(str(tmp))
     try:
+        con.execute("SET enable_progress_bar = false")  # the stage bar below says enough
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{str(db_path.parent / '.duckdb_tmp')}'")

@@ -2,14 +2,13 @@
 
 Tables and columns come from ``information_schema``; primary and foreign keys
 from :mod:`riskinsights_lib.datamart.schema` (declared once). Drawn with
-matplotlib only (no graphviz binary). ``python -m riskinsights_lib.datamart.erd
+matplotlib only (no graphviz binary). ``python -m riskinsights_lib.datamart
 DB PNG`` writes the picture committed as ``docs/datamart_schema.png``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 import duckdb
@@ -180,7 +179,7 @@ def draw_erd(con: duckdb.DuckDBPyConnection, *, ax: plt.Axes | None = None) -> F
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m riskinsights_lib.datamart.erd DB PNG``: save the ERD of a built datamart."""
+    """``python -m riskinsights_lib.datamart DB PNG``: save the ERD of a built datamart."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("db", help="datamart.duckdb of a run")
     parser.add_argument("png", help="output picture, e.g. docs/datamart_schema.png")
@@ -192,7 +191,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         fig = draw_erd(con)
     fig.savefig(args.png, dpi=110, bbox_inches="tight")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

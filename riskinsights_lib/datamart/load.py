@@ -72,7 +72,9 @@ def stage_source(con: duckdb.DuckDBPyConnection, raw_dir: Path, source: Source) 
     base = Path(raw_dir).resolve().parent
     starts, n = [], 0
     for file_id, path in enumerate(files):
-        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()}
+        present = {
+            row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()
+        }
         missing = [c for c in source.column_names if c not in present]
         if missing:
             log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
