@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import platform
 import resource
 import shutil
@@ -45,6 +46,12 @@ def _parse_size(text: str) -> int:
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads): less sensitive than wall time to other load."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _generate(out: str, n_customers: int, tx_per_month: float, queue) -> None:
@@ -85,6 +92,7 @@ def _load(out: str, memory_limit: str, queue) -> None:
     queue.put(
         {
             "seconds": time.perf_counter() - t0,
+            "cpu_s": _cpu_s(),
             "rows": summary.sources["transactions"]["raw_rows"],
             "peak_mb": _peak_mb(),
             "stage_seconds": summary.stage_seconds,
@@ -107,7 +115,9 @@ def _baseline(out: str, queue) -> None:
             frame.to_sql(table, db, if_exists="append", index=False)
             if table == "transactions":
                 n += len(frame)
-    queue.put({"seconds": time.perf_counter() - t0, "rows": n, "peak_mb": _peak_mb()})
+    queue.put(
+        {"seconds": time.perf_counter() - t0, "cpu_s": _cpu_s(), "rows": n, "peak_mb": _peak_mb()}
+    )
 
 
 def _stage(target, *args) -> dict:
@@ -129,7 +139,12 @@ def run(
     n_customers = max(100, round(size / (tx_per_month * N_MONTHS)))
     out = workdir / f"bench_{size}"
     shutil.rmtree(out, ignore_errors=True)
-    result = {"size": size, "n_customers": n_customers, "tx_per_customer_month": tx_per_month}
+    result = {
+        "size": size,
+        "n_customers": n_customers,
+        "tx_per_customer_month": tx_per_month,
+        "load_average_before": os.getloadavg()[0],
+    }
     result["generation"] = _stage(_generate, str(out), n_customers, tx_per_month)
     result["raw_mb"] = sum(f.stat().st_size for f in (out / "raw").rglob("*") if f.is_file()) / 1e6
     result["load"] = _stage(_load, str(out), memory_limit)
@@ -159,6 +174,7 @@ def _print(result: dict) -> None:
     if "baseline_over_load" in result:
         print(f"baseline / load time     {result['baseline_over_load']:8.2f} x")
     print("load stages (s):", result["load"]["stage_seconds"])
+    print(f"1-minute load average before the run: {result['load_average_before']:.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
