@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+
+def _p(value: float) -> str:
+    """A p-value for text: three significant digits, or '< 0.0001'."""
+    return "< 0.0001" if value < 1e-4 else f"= {value:.3g}"
+
+
 __all__ = [
     "population_reading",
     "selection_reading",
@@ -41,7 +47,10 @@ def selection_reading(iv_table: pd.DataFrame) -> str:
     dropped = iv_table[~iv_table["kept"]]
     reasons = (
         dropped["reason"]
-        .str.extract(r"^(low IV|correlated|coefficient|a single bin)")[0]
+        .str.extract(r"^(low IV|correlated|coefficient|a single bin|not entered)")[0]
+        .replace(
+            {"not entered": "not entering the stepwise selection", "coefficient": "a reversed sign"}
+        )
         .value_counts()
     )
     parts = [f"{n} for {r}" for r, n in reasons.items()]
@@ -100,7 +109,7 @@ def calibration_reading(
     return (
         f"Out of time the mean predicted PD is {mean_pd:.2%} against an observed default rate of "
         f"{default_rate:.2%} ({rel:+.0%} relative, {verdict} the ±{tolerance:.0%} bar). "
-        f"Brier score {brier:.4f}. The Hosmer-Lemeshow test (p = {hl_p:.3g}) {hl} calibration at 5%."
+        f"Brier score {brier:.4f}. The Hosmer-Lemeshow test (p {_p(hl_p)}) {hl} calibration at 5%."
         + (
             " The model is fitted on the development default level; when the cycle moves the level, "
             "the PDs need a calibration to the long-run (or current) default rate before use in capital "

@@ -59,15 +59,26 @@ def plot_iv(iv_table: pd.DataFrame, *, min_iv: float = 0.02, ax: Axes | None = N
 
 
 def plot_feature_bins(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """One feature's bins: share of rows (bars) and default rate (line)."""
+    """One feature's bins: share of rows (bars) and default rate (line over the regular bins,
+    separate markers for the missing/unseen bins)."""
     ax = get_ax(ax)
-    t = table[table["count"] > 0]
-    ax.bar(t["bin"].astype(str), t["count_share"], color=PALETTE[5])
+    t = table[table["count"] > 0].reset_index(drop=True)
+    labels = t["bin"].astype(str)
+    special = t["bin"].isin(["Missing", "Other (unseen)"]).to_numpy()
+    ax.bar(
+        labels,
+        t["count_share"],
+        color=[PALETTE[7] if s else PALETTE[5] for s in special],
+        alpha=0.8,
+    )
     ax.set_ylabel("share of rows")
     format_axis_percent(ax)
     twin = ax.twinx()
-    twin.plot(t["bin"].astype(str), t["event_rate"], color=PALETTE[3], marker="o")
+    x = np.arange(len(t))
+    twin.plot(x[~special], t.loc[~special, "event_rate"], color=PALETTE[3], marker="o")
+    twin.plot(x[special], t.loc[special, "event_rate"], color=PALETTE[3], marker="D", lw=0)
     twin.set_ylabel("default rate")
+    twin.set_ylim(0, None)
     format_axis_percent(twin)
     twin.grid(False)
     ax.tick_params(axis="x", rotation=30)
