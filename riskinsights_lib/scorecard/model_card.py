@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -21,7 +22,11 @@ __all__ = ["ModelCard", "markdown_table", "build_model_card"]
 
 
 def _cell(value: object, digits: int) -> str:
-    if isinstance(value, float):
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, (float, np.floating)):
         return f"{value:,.{digits}f}"
     return str(value)
 

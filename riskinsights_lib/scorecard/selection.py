@@ -59,16 +59,14 @@ def screen_features(
         if woe[feature].nunique() < 2:
             reason = "a single bin: no split found"
         elif value < min_iv:
-            reason = f"low IV ({value:.3f} < {min_iv:g})"
+            reason = f"low IV ({value:.4f} < {min_iv:g})"
         else:
             partners = [
                 (k, corr.loc[feature, k]) for k in kept if corr.loc[feature, k] > max_correlation
             ]
             if partners:
                 k, r = max(partners, key=lambda t: t[1])
-                reason = (
-                    f"correlated with {k} (|r| = {r:.2f} > {max_correlation:g}, higher IV kept)"
-                )
+                reason = f"correlated with {k} (absolute correlation {r:.2f} > {max_correlation:g}; higher IV kept)"
         if not reason:
             kept.append(feature)
         rows.append(
