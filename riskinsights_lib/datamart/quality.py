@@ -213,8 +213,14 @@ def validate_source(
     staged = ", ".join(f'"{c}" AS "raw__{c}"' for c in source.column_names)
     typed = ", ".join(f'{_typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
     rules = _rules(source, history_end)
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN '{r}'" for r, cond, _ in rules) + " END"
-    detail = "CASE " + " ".join(f"WHEN {cond} THEN {_sql_str(d)}" for _, cond, d in rules) + " END"
+    # The rules are evaluated once: the first broken one's number picks reason and detail.
+    rule_no = (
+        "CASE "
+        + " ".join(f"WHEN {cond} THEN {i + 1}" for i, (_, cond, _) in enumerate(rules))
+        + " END"
+    )
+    reasons = "[" + ", ".join(_sql_str(r) for r, _, _ in rules) + "]"
+    details = "[" + ", ".join(_sql_str(d) for _, _, d in rules) + "]"
     joins = " ".join(
         f'LEFT JOIN (SELECT DISTINCT "{source_by_name(p).key[0]}" FROM cln_{p}) p{i} '
         f'ON p{i}."{source_by_name(p).key[0]}" = t."{col}"'
@@ -225,10 +231,13 @@ def validate_source(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _judged_{name} AS
-        SELECT t._rid, {cols}, {reason} AS reason, {detail} AS detail
-        FROM (SELECT rowid AS _rid, {staged}, {typed}
-              FROM (SELECT rowid, * FROM raw_{name})) t
-        {joins}
+        SELECT _rid, * EXCLUDE (_rid, _rule), {reasons}[_rule] AS reason, {details}[_rule] AS detail
+        FROM (
+            SELECT t._rid, {cols}, {rule_no} AS _rule
+            FROM (SELECT rowid AS _rid, {staged}, {typed}
+                  FROM (SELECT rowid, * FROM raw_{name})) t
+            {joins}
+        )
         """
     )
     keys = ", ".join(f'"{k}"' for k in source.key)
