@@ -162,3 +162,11 @@ def test_export_narrative():
     text = bi.export_narrative(manifest, 1.25)
     assert text.startswith("3 files (1.5 MB)") and "1 tables (5 rows)" in text
     assert "`0123456789`" in text and "1.2 s" in text
+
+
+def test_charts_on_empty_tables_say_so(kpis):
+    for func, data in _charts(kpis):
+        fig, ax = plt.subplots()
+        func(data.iloc[0:0], ax=ax)
+        assert _title(ax).startswith("No "), func.__name__
+        plt.close(fig)

@@ -60,6 +60,15 @@ def _finish(
     return ax
 
 
+def _no_data(ax: Axes, what: str) -> Axes:
+    """An empty chart that says so (a KPI table can be empty on a small or clean run)."""
+    ax.text(0.5, 0.5, f"No {what} in this run", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"No {what} in this run")
+    return ax
+
+
 def _lines(ax: Axes, wide: pd.DataFrame) -> None:
     for i, col in enumerate(wide.columns):
         ax.plot(wide.index, wide[col], label=_label(col), color=PALETTE[i % len(PALETTE)], lw=2)
@@ -69,6 +78,8 @@ def plot_customers_by_segment(customers: pd.DataFrame, ax: Axes | None = None) -
     """Customers with an open account by segment over month ends."""
     _check(customers, "customers", {"month_end", "segment", "n_customers"})
     ax = get_ax(ax)
+    if customers.empty:
+        return _no_data(ax, "customers with an open account")
     wide = customers.pivot_table(
         index="month_end", columns="segment", values="n_customers", aggfunc="sum", fill_value=0
     ).sort_index()
@@ -88,6 +99,8 @@ def plot_accounts_by_product(accounts: pd.DataFrame, ax: Axes | None = None) -> 
     """Open accounts by product over month ends."""
     _check(accounts, "accounts", {"month_end", "product_type", "n_accounts"})
     ax = get_ax(ax)
+    if accounts.empty:
+        return _no_data(ax, "open accounts")
     wide = accounts.pivot_table(
         index="month_end", columns="product_type", values="n_accounts", aggfunc="sum"
     ).sort_index()
@@ -104,6 +117,8 @@ def plot_new_closed(accounts: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Accounts opened and closed per month (all products)."""
     _check(accounts, "accounts", {"month_end", "n_new", "n_closed"})
     ax = get_ax(ax)
+    if accounts.empty:
+        return _no_data(ax, "accounts")
     flows = accounts.groupby("month_end")[["n_new", "n_closed"]].sum().sort_index()
     x = pd.to_datetime(flows.index)
     width = pd.Timedelta(days=12)
@@ -119,6 +134,8 @@ def plot_balances(balances: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Deposit and loan balances over month ends (EUR millions)."""
     _check(balances, "balances", {"month_end", "deposit_balance", "loan_balance"})
     ax = get_ax(ax)
+    if balances.empty:
+        return _no_data(ax, "balances")
     b = balances.set_index("month_end").sort_index()[["deposit_balance", "loan_balance"]] / 1e6
     b.columns = ["deposits", "loans"]
     _lines(ax, b)
@@ -141,6 +158,8 @@ def plot_utilisation(utilisation: pd.DataFrame, ax: Axes | None = None) -> Axes:
         {"month_end", "total_balance", "total_limit", "n_accounts", "mean_utilisation"},
     )
     ax = get_ax(ax)
+    if utilisation.empty:
+        return _no_data(ax, "credit cards")
     g = utilisation.assign(w=utilisation["mean_utilisation"] * utilisation["n_accounts"])
     g = (
         g.groupby("month_end")[["total_balance", "total_limit", "w", "n_accounts"]]
@@ -165,6 +184,8 @@ def plot_transactions_by_month(by_month: pd.DataFrame, ax: Axes | None = None) -
     """Transactions per month by direction."""
     _check(by_month, "by_month", {"month", "direction", "n_transactions"})
     ax = get_ax(ax)
+    if by_month.empty:
+        return _no_data(ax, "transactions")
     wide = by_month.pivot_table(
         index="month", columns="direction", values="n_transactions", aggfunc="sum", fill_value=0
     ).sort_index()
@@ -181,6 +202,8 @@ def plot_channel_mix(by_channel: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Share of transaction count and value by channel over the history."""
     _check(by_channel, "by_channel", {"channel", "n_transactions", "value"})
     ax = get_ax(ax)
+    if by_channel.empty:
+        return _no_data(ax, "transactions")
     g = by_channel.groupby("channel")[["n_transactions", "value"]].sum()
     share = (g / g.sum()).sort_values("value")
     share.index = [_label(i) for i in share.index]
@@ -196,6 +219,8 @@ def plot_top_categories(by_category: pd.DataFrame, ax: Axes | None = None) -> Ax
     """Merchant spend by category group (top groups and 'other'), EUR."""
     _check(by_category, "by_category", {"category_group", "value", "share_value"})
     ax = get_ax(ax)
+    if by_category.empty:
+        return _no_data(ax, "merchant transactions")
     d = by_category.iloc[::-1]
     ax.barh([_label(c) for c in d["category_group"]], d["value"], color=PALETTE[0])
     top = by_category.iloc[0]
@@ -208,6 +233,8 @@ def plot_top_countries(by_country: pd.DataFrame, ax: Axes | None = None) -> Axes
     """Merchant transactions by merchant country (top countries and 'other')."""
     _check(by_country, "by_country", {"country_code", "n_transactions", "share_transactions"})
     ax = get_ax(ax)
+    if by_country.empty:
+        return _no_data(ax, "merchant transactions")
     d = by_country.iloc[::-1]
     ax.barh(d["country_code"].astype(str), d["n_transactions"], color=PALETTE[5])
     top = by_country.iloc[0]
@@ -220,6 +247,8 @@ def plot_weekday_hour(weekday_hour: pd.DataFrame, ax: Axes | None = None) -> Axe
     """Heat map of customer-initiated transactions by weekday and hour of day."""
     _check(weekday_hour, "weekday_hour", {"weekday", "hour", "n_transactions"})
     ax = get_ax(ax, figsize=(11, 3.8))
+    if weekday_hour.empty:
+        return _no_data(ax, "customer-initiated transactions")
     grid = (
         weekday_hour.pivot_table(
             index="weekday", columns="hour", values="n_transactions", aggfunc="sum"

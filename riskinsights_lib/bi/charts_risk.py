@@ -13,7 +13,7 @@ from matplotlib.ticker import FuncFormatter
 
 from riskinsights_lib.bi._fmt import month_label, num, pct, pp
 from riskinsights_lib.bi._sql import DPD_BUCKETS
-from riskinsights_lib.bi.charts import _check, _finish, _label, _lines
+from riskinsights_lib.bi.charts import _check, _finish, _label, _lines, _no_data
 from riskinsights_lib.bi.kpis_customer import TENURE_BANDS
 from riskinsights_lib.style import PALETTE, format_axis_percent, format_axis_thousands, get_ax
 
@@ -39,6 +39,8 @@ def plot_delinquency(delinquency: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Share of open credit accounts in each arrears bucket over month ends (stacked)."""
     _check(delinquency, "delinquency", {"month_end", "dpd_bucket", "share_accounts"})
     ax = get_ax(ax)
+    if delinquency.empty:
+        return _no_data(ax, "open credit accounts")
     wide = (
         delinquency.pivot_table(
             index="month_end", columns="dpd_bucket", values="share_accounts", aggfunc="sum"
@@ -67,9 +69,13 @@ def plot_delinquency(delinquency: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 def plot_roll_rates(matrix: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Heat map of the roll-rate matrix (output of ``roll_rate_matrix``), rows in percent."""
-    if not isinstance(matrix, pd.DataFrame) or matrix.empty:
-        raise ValueError("matrix: expected a non-empty from x to DataFrame (roll_rate_matrix)")
+    if not isinstance(matrix, pd.DataFrame):
+        raise TypeError(
+            f"matrix: expected a DataFrame (roll_rate_matrix), got {type(matrix).__name__}"
+        )
     ax = get_ax(ax, figsize=(7, 4.5))
+    if matrix.empty:
+        return _no_data(ax, "month-to-month transitions")
     sns.heatmap(
         matrix,
         ax=ax,
@@ -102,6 +108,8 @@ def plot_vintages(vintages: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Cumulative default rate by months on book, one line per origination quarter."""
     _check(vintages, "vintages", {"vintage", "months_on_book", "cum_default_rate"})
     ax = get_ax(ax)
+    if vintages.empty:
+        return _no_data(ax, "credit accounts originated inside the history")
     wide = vintages.pivot_table(
         index="months_on_book", columns="vintage", values="cum_default_rate"
     ).sort_index()
@@ -130,6 +138,8 @@ def plot_default_rates(default_by_segment: pd.DataFrame, ax: Axes | None = None)
         {"cohort_month_end", "segment", "n_defaults", "n_accounts"},
     )
     ax = get_ax(ax)
+    if default_by_segment.empty:
+        return _no_data(ax, "cohorts with a full 12-month outcome")
     g = default_by_segment.groupby(["cohort_month_end", "segment"])[
         ["n_defaults", "n_accounts"]
     ].sum()
@@ -152,6 +162,8 @@ def plot_default_by_product(default_by_product: pd.DataFrame, ax: Axes | None = 
     """12-month default rate by product, pooled over cohorts."""
     _check(default_by_product, "default_by_product", {"product_type", "n_defaults", "n_accounts"})
     ax = get_ax(ax)
+    if default_by_product.empty:
+        return _no_data(ax, "cohorts with a full 12-month outcome")
     g = default_by_product.groupby("product_type")[["n_defaults", "n_accounts"]].sum()
     rate = (g["n_defaults"] / g["n_accounts"]).sort_values()
     ax.barh([_label(p) for p in rate.index], rate.to_numpy(), color=PALETTE[3])
@@ -178,6 +190,8 @@ def plot_churn(churn: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """6-month churn rate by tenure band and segment (pooled over snapshots)."""
     _check(churn, "churn", {"segment", "tenure_band", "n_churned", "n_customers"})
     ax = get_ax(ax)
+    if churn.empty:
+        return _no_data(ax, "churn mart rows")
     g = churn.groupby(["tenure_band", "segment"])[["n_churned", "n_customers"]].sum().reset_index()
     g["segment"] = g["segment"].map(_label)
     g["churn_rate"] = g["n_churned"] / g["n_customers"]
@@ -202,6 +216,8 @@ def plot_product_holding(holding: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Customers by number of product types held at the latest month end, by segment."""
     _check(holding, "holding", {"month_end", "segment", "n_products", "n_customers"})
     ax = get_ax(ax)
+    if holding.empty:
+        return _no_data(ax, "customers with an open account")
     last = holding[holding["month_end"] == holding["month_end"].max()]
     share = last.assign(
         share=last["n_customers"] / last.groupby("segment")["n_customers"].transform("sum"),
@@ -227,6 +243,8 @@ def plot_activity(activity: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Share of customers who transact each month and monthly attrition."""
     _check(activity, "activity", {"month_end", "active_share", "attrition_rate"})
     ax = get_ax(ax)
+    if activity.empty:
+        return _no_data(ax, "customers with an open account")
     wide = (
         activity.set_index("month_end")
         .sort_index()[["active_share", "attrition_rate"]]
@@ -248,6 +266,8 @@ def plot_reconciliation(recon: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Reject rate per source, annotated with raw and rejected rows."""
     _check(recon, "recon", {"source", "raw_rows", "rejected_rows", "unexplained_rows"})
     ax = get_ax(ax)
+    if recon.empty:
+        return _no_data(ax, "reconciled sources")
     d = recon.assign(
         rate=recon["rejected_rows"] / recon["raw_rows"].where(recon["raw_rows"] > 0)
     ).sort_values("rate")
@@ -272,6 +292,8 @@ def plot_rejects(rejects: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Quarantined rows by reason, stacked by source."""
     _check(rejects, "rejects", {"source", "reason", "n_rows"})
     ax = get_ax(ax)
+    if rejects.empty:
+        return _no_data(ax, "rejected rows")
     wide = rejects.pivot_table(
         index="reason", columns="source", values="n_rows", aggfunc="sum", fill_value=0
     )
