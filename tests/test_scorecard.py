@@ -13,6 +13,7 @@ from riskinsights_lib.scorecard import (
     Scorecard,
     choose_cutoff,
     decision_report,
+    fit_challenger,
     fit_feature_binning,
     fit_master_scale,
     fit_scorecard,
@@ -264,3 +265,24 @@ def test_stepwise_reasons_in_selection(card):
     assert card.stepwise_steps is not None
     assert card.stepwise_steps["feature"].iloc[1:].tolist() == card.features
     assert all(r == "kept" for f, r in reasons.items() if f in card.features)
+
+
+def test_boolean_and_coded_categories_score_the_same_in_sql():
+    rng = np.random.default_rng(11)
+    n = 2000
+    df = pd.DataFrame({"flag": rng.random(n) < 0.3, "band": rng.choice(["A", "B", "C'D"], n)})
+    logit = -2.5 + 1.5 * df["flag"] + np.where(df["band"] == "C'D", 1.0, 0.0)
+    df["target"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    card = fit_scorecard(df, target="target", features=["flag", "band"], progress=False)
+    assert set(card.features) == {"flag", "band"}
+    con = duckdb.connect()
+    con.register("frame", df)
+    out = con.sql(card.to_sql("frame")).df()
+    np.testing.assert_allclose(out["score"], card.score(df), rtol=0, atol=1e-9)
+
+
+def test_challenger_scores_new_rows_with_unseen_categories(data, new_rows):
+    ch = fit_challenger(data, "is_bad", FEATURES, n_estimators=30, seed=0)
+    p = ch.predict_pd(new_rows)
+    assert p.shape == (len(new_rows),) and np.all((p > 0) & (p < 1))
+    assert list(ch.feature_importance().index[:1]) != ["noise"]

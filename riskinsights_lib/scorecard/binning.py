@@ -28,6 +28,7 @@ __all__ = [
     "FeatureBinning",
     "fit_feature_binning",
     "is_categorical",
+    "as_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,18 @@ MONOTONIC_TRENDS = {
 }
 MISSING_LABEL = "Missing"
 OTHER_LABEL = "Other (unseen)"
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"  # as SQL's CAST(boolean AS VARCHAR)
+    return str(value)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Category labels as text, the way SQL ``CAST(x AS VARCHAR)`` writes them; missing stays None."""
+    s = pd.Series(values)
+    return s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else _text_of(v))
 
 
 def is_categorical(series: pd.Series) -> bool:
@@ -109,7 +122,7 @@ class FeatureBinning:
             return np.where(np.isnan(x), self.missing_index, idx).astype(int)
         lookup = {cat: i for i, group in enumerate(self.groups) for cat in group}
         missing = s.isna().to_numpy()
-        text = s.astype(object).where(~missing, None).map(lambda v: None if v is None else str(v))
+        text = as_text(s)
         idx = text.map(lookup).to_numpy(dtype=float, na_value=np.nan)
         idx = np.where(np.isnan(idx), self.other_index, idx)
         return np.where(missing, self.missing_index, idx).astype(int)
@@ -197,9 +210,7 @@ def fit_feature_binning(
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         trend = MONOTONIC_TRENDS[monotonic_trend]
     else:
-        values = (
-            s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
-        )
+        values = as_text(s)
         values = np.asarray(values, dtype=object)
         trend = None
     optb = OptimalBinning(

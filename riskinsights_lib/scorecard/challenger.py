@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from xgboost import XGBClassifier
 
-from riskinsights_lib.scorecard.binning import is_categorical
+from riskinsights_lib.scorecard.binning import as_text, is_categorical
 
 __all__ = ["Challenger", "fit_challenger"]
 
@@ -33,12 +33,7 @@ class Challenger:
         out = {}
         for f in self.features:
             if f in self.categories:
-                text = (
-                    df[f]
-                    .astype(object)
-                    .where(df[f].notna(), None)
-                    .map(lambda v: None if v is None else str(v))
-                )
+                text = as_text(df[f])
                 out[f] = pd.Categorical(text, categories=self.categories[f])
             else:
                 out[f] = pd.to_numeric(df[f], errors="coerce").astype(float)
@@ -81,9 +76,7 @@ def fit_challenger(
         categorical if categorical is not None else [f for f in features if is_categorical(df[f])]
     )
     cats = {
-        f: sorted(df[f].dropna().astype(str).unique().tolist())
-        for f in features
-        if f in categorical
+        f: sorted(as_text(df[f]).dropna().unique().tolist()) for f in features if f in categorical
     }
     model = XGBClassifier(
         n_estimators=n_estimators,
