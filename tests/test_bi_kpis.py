@@ -426,6 +426,8 @@ def test_product_holding_and_activity(con, ref):
     a["value_per_active"] = a["v"] / a["n_transacting"]
     sets = holders.groupby("month_end")["customer_id"].apply(set).sort_index()
     lost = [np.nan] + [len(sets.iloc[i - 1] - sets.iloc[i]) for i in range(1, len(sets))]
+    gained = [np.nan] + [len(sets.iloc[i] - sets.iloc[i - 1]) for i in range(1, len(sets))]
+    a["n_gained"] = pd.Series(gained, index=sets.index)
     a["n_lost"] = pd.Series(lost, index=sets.index)
     a["attrition_rate"] = a["n_lost"] / a["n_customers"].shift(1)
     out = bi.activity_trends(con)

@@ -103,6 +103,10 @@ KPI_COLUMNS: dict[str, tuple[str, str]] = {
     "active_share": ("n_transacting / n_customers", _RATE),
     "tx_per_active": ("Transactions per transacting customer", "count"),
     "value_per_active": ("Transaction value per transacting customer", "EUR"),
+    "n_gained": (
+        "Customers with an open account this month end and none last month end",
+        "count",
+    ),
     "n_lost": (
         "Customers with an open account last month end and none this month end",
         "count",

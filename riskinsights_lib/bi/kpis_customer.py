@@ -41,13 +41,14 @@ def activity_trends(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     ``n_customers`` hold an open account at the month end, ``n_transacting`` of
     them made at least one customer-initiated transaction (money out by card,
-    ATM or transfer) in the month; ``n_lost`` held an open
+    ATM or transfer) in the month; ``n_gained`` hold one now and held none at
+    the previous month end; ``n_lost`` held an open
     account at the previous month end and none at this one (``attrition_rate``
     = ``n_lost`` over the previous month's ``n_customers``; empty in the first month).
 
     Returns
     -------
     DataFrame with ``month_end, n_customers, n_transacting, active_share,
-    tx_per_active, value_per_active, n_lost, attrition_rate``.
+    tx_per_active, value_per_active, n_gained, n_lost, attrition_rate``.
     """
     return query(con, "customer_activity")
