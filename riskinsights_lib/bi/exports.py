@@ -91,8 +91,10 @@ def run_stamp(now: dt.datetime | None = None) -> str:
     return now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) -> None:
-    con.execute(f"COPY ({select}) TO {_quote_path(path)} {_COPY_OPTIONS[fmt]}").fetchall()
+def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path, fmt: str) -> int:
+    """``COPY`` the query to ``path``; return the rows written (DuckDB reports them)."""
+    result = con.execute(f"COPY ({select}) TO {_quote_path(path)} {_COPY_OPTIONS[fmt]}").fetchall()
+    return int(result[0][0])
 
 
 def _export(
@@ -109,8 +111,7 @@ def _export(
     jobs = [(name, sel, fmt) for name, sel in selects.items() for fmt in formats]
     for name, select, fmt in tqdm(jobs, desc=f"export {kind}", leave=False):
         path = out_dir / f"{name}_{stamp}.{fmt}"
-        _copy(con, select, path, fmt)
-        n = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0][0]
+        n = _copy(con, select, path, fmt)
         rows.append({"table": name, "kind": kind, "format": fmt, "file": path.name, "rows": n})
         log.info("exported %s (%s rows) to %s", name, f"{n:,}", path.name)
     return pd.DataFrame(rows, columns=["table", "kind", "format", "file", "rows"])
