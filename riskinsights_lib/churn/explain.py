@@ -84,9 +84,10 @@ def reason_text(
         return f"{label} is missing"
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         x = float(value)
-        typical = (
-            f"typical {_fmt(low)}-{_fmt(high)}" if low is not None and high is not None else ""
-        )
+        typical = ""
+        if low is not None and high is not None:
+            span = _fmt(low) if _fmt(low) == _fmt(high) else f"{_fmt(low)}-{_fmt(high)}"
+            typical = f"typical {span}"
         if low is not None and x < low:
             return f"{label} is low ({_fmt(x)}; {typical})"
         if high is not None and x > high:

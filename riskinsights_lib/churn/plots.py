@@ -130,7 +130,9 @@ def plot_reliability(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         np.average(table["observed_rate"] - table["mean_predicted"], weights=table["customers"])
     )
     word = "under" if gap > 0 else "over"
-    ax.set_title(f"Probabilities {word}state churn by {abs(gap):.1%} points on average")
+    ax.set_title(
+        f"Probabilities {word}state churn by {abs(gap) * 100:.1f} percentage points on average"
+    )
     return ax
 
 
