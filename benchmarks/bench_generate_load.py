@@ -168,7 +168,8 @@ def _print(result: dict) -> None:
         if stage in result:
             r = result[stage]
             print(
-                f"{stage:24s} {r['seconds']:8.1f} s  {r['rows']:>12,} tx  {r['rows_per_s']:>12,.0f} rows/s  peak {r['peak_mb']:8,.0f} MB"
+                f"{stage:24s} {r['seconds']:7.1f} s wall {r['cpu_s']:7.1f} s cpu "
+                f"{r['rows']:>12,} tx {r['rows_per_s']:>10,.0f} rows/s  peak {r['peak_mb']:7,.0f} MB"
             )
     print(f"generation + load        {result['generate_plus_load_seconds']:8.1f} s")
     if "baseline_over_load" in result:
