@@ -72,7 +72,12 @@ def _generate(out: str, n_customers: int, tx_per_month: float, queue) -> None:
         progress=False,
     )
     queue.put(
-        {"seconds": time.perf_counter() - t0, "rows": summary.n_transactions, "peak_mb": _peak_mb()}
+        {
+            "seconds": time.perf_counter() - t0,
+            "cpu_s": _cpu_s(),
+            "rows": summary.n_transactions,
+            "peak_mb": _peak_mb(),
+        }
     )
 
 
