@@ -75,9 +75,9 @@ def attach_truth(
 ) -> np.ndarray:
     """The truth ``column`` aligned to the rows of ``df`` through ``keys``.
 
-    Raises when fewer than ``min_match`` of the rows find their truth (a wrong
-    pseudonym key, or a truth file from another run), instead of scoring a
-    ceiling on a different population.
+    Rows without a truth get NaN. Raises when fewer than ``min_match`` of the
+    rows find their truth (a wrong pseudonym key, or a truth file from another
+    run), instead of scoring a ceiling on a different population.
     """
     keys = list(keys)
     left = df[keys].copy()
