@@ -31,6 +31,7 @@ __all__ = [
     "traffic_light",
     "herfindahl_index",
     "discrimination_table",
+    "calibration_summary",
 ]
 
 
@@ -334,5 +335,27 @@ def discrimination_table(
             "auc_high": high,
             "gini": 2 * auc - 1,
             "ks": ks_score(y, s),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def calibration_summary(scored: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """Mean predicted vs observed rate per sample, with the Brier score and a Jeffreys test.
+
+    ``scored`` maps a sample name to ``(y_true, y_prob)``. ``relative_gap`` is
+    ``mean_predicted / observed_rate - 1``; ``jeffreys_p`` tests the whole sample
+    as one grade (small = more events than predicted).
+    """
+    rows = {}
+    for name, (y, p) in scored.items():
+        y = _check_binary(y, f"scored[{name!r}]")
+        p = np.asarray(p, dtype=float)
+        rows[name] = {
+            "n": len(y),
+            "mean_predicted": float(p.mean()),
+            "observed_rate": float(y.mean()),
+            "relative_gap": float(p.mean() / y.mean() - 1) if y.mean() > 0 else float("nan"),
+            "brier": brier_loss(y, p),
+            "jeffreys_p": float(jeffreys_test_pd(int(y.sum()), len(y), float(p.mean()))),
         }
     return pd.DataFrame.from_dict(rows, orient="index")

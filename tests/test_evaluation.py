@@ -9,6 +9,7 @@ from sklearn.metrics import roc_auc_score
 from riskinsights_lib.evaluation import (
     binomial_test_pd,
     brier_loss,
+    calibration_summary,
     calibration_table,
     gini_score,
     herfindahl_index,
@@ -147,3 +148,13 @@ def test_hosmer_lemeshow_ties_and_unseen_dof():
     groups = [(6, 2, 0.6), (4, 2, 1.6), (2, 1, 1.4)]
     statistic = sum((o - e) ** 2 / (e * (1 - e / n)) for n, o, e in groups)
     assert result.statistic == pytest.approx(statistic)
+
+
+def test_calibration_summary_hand_case():
+    table = calibration_summary({"a": ([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4])})
+    row = table.loc["a"]
+    assert row["mean_predicted"] == pytest.approx(0.25)
+    assert row["observed_rate"] == pytest.approx(0.5)
+    assert row["relative_gap"] == pytest.approx(-0.5)
+    assert row["brier"] == pytest.approx((0.01 + 0.04 + 0.49 + 0.36) / 4)
+    assert row["jeffreys_p"] == pytest.approx(stats.beta.cdf(0.25, 2.5, 2.5))

@@ -103,6 +103,8 @@ def test_charts_readings_and_card(panel, tmp_path):
     ]
     assert all(isinstance(t, str) and t for t in texts)
     assert "misses the 95% bar" in narrative.ceiling_reading(0.70, 0.74, 0.71)
+    drift = ev.calibration_summary({"s1": (dev["bad"], p_dev), "s3": (oot["bad"], p_oot)})
+    assert "default rate moves" in narrative.drift_reading(drift)
     assert "outside the ±20% bar" in narrative.calibration_reading(0.05, 0.07, 0.001, 0.06)
     auc_ok, cal_ok, _ = narrative.quality_bar(0.72, 0.74, 0.065, 0.07)
     assert auc_ok and cal_ok

@@ -18,6 +18,7 @@ __all__ = [
     "discrimination_reading",
     "ceiling_reading",
     "calibration_reading",
+    "drift_reading",
     "grades_reading",
     "stability_reading",
     "cutoff_reading",
@@ -216,3 +217,22 @@ def challenger_reading(table: pd.DataFrame, importance: pd.Series) -> str:
         )
         + f"The challenger relies most on {top}."
     )
+
+
+def drift_reading(table: pd.DataFrame) -> str:
+    """Observed rate against mean PD along the snapshots (rows of ``calibration_summary``)."""
+    obs = " -> ".join(f"{v:.2%}" for v in table["observed_rate"])
+    pred = " -> ".join(f"{v:.2%}" for v in table["mean_predicted"])
+    share = _share_tracked(table)
+    carried = "most" if share >= 0.5 else ("only part" if share > 0.1 else "almost none")
+    return (
+        f"Along the snapshots the observed default rate moves {obs} while the mean predicted PD moves "
+        f"{pred}: the customer features carry {carried} of the change in the default level; the rest is "
+        "a portfolio-wide (macro-economic) shift that the features at the snapshot do not show."
+    )
+
+
+def _share_tracked(table: pd.DataFrame) -> float:
+    d_obs = table["observed_rate"].iloc[-1] - table["observed_rate"].iloc[0]
+    d_pred = table["mean_predicted"].iloc[-1] - table["mean_predicted"].iloc[0]
+    return float(d_pred / d_obs) if d_obs else 1.0
