@@ -13,6 +13,7 @@ __all__ = [
     "describe_discrimination",
     "describe_baseline",
     "describe_calibration",
+    "describe_stability",
     "describe_deciles",
     "describe_cutoff",
     "describe_importance",
@@ -121,6 +122,20 @@ def describe_calibration(brier: float, base_rate: float, table: pd.DataFrame) ->
         f"rate ({skill:.0%} skill). The largest gap between predicted and observed churn is "
         f"{gap.max() * 100:.1f} percentage points, in the bin predicting {worst['mean_predicted']:.1%} "
         f"(observed {worst['observed_rate']:.1%})."
+    )
+
+
+def describe_stability(score_psi: float) -> str:
+    """Population stability of the scores between development test rows and out of time."""
+    if score_psi < 0.10:
+        band = "stable, under 0.10"
+    elif score_psi < 0.25:
+        band = "watch, 0.10-0.25"
+    else:
+        band = "shifted, above 0.25"
+    return (
+        f"Score stability: the PSI of the out-of-time probabilities against the test rows is "
+        f"{score_psi:.3f} ({band})."
     )
 
 
