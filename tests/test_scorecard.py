@@ -20,7 +20,7 @@ from riskinsights_lib.scorecard import (
     grade_table,
     is_monotone,
 )
-from riskinsights_lib.scorecard.selection import forward_stepwise
+from riskinsights_lib.scorecard.selection import forward_stepwise, variance_inflation
 
 FEATURES = ["income", "utilisation", "region", "noise", "tenure", "util_copy"]
 
@@ -286,3 +286,12 @@ def test_challenger_scores_new_rows_with_unseen_categories(data, new_rows):
     p = ch.predict_pd(new_rows)
     assert p.shape == (len(new_rows),) and np.all((p > 0) & (p < 1))
     assert list(ch.feature_importance().index[:1]) != ["noise"]
+
+
+def test_variance_inflation_hand_case():
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=5000)
+    b = 0.8 * a + 0.6 * rng.normal(size=5000)  # corr 0.8 -> R^2 0.64 -> VIF 2.78
+    vif = variance_inflation(pd.DataFrame({"a": a, "b": b, "c": rng.normal(size=5000)}))
+    assert vif["a"] == pytest.approx(1 / (1 - 0.64), rel=0.05)
+    assert vif["c"] == pytest.approx(1.0, abs=0.01)

@@ -22,7 +22,12 @@ from tqdm.auto import tqdm
 
 from riskinsights_lib.scorecard.binning import FeatureBinning, fit_feature_binning, is_categorical
 from riskinsights_lib.scorecard.points import Scaling
-from riskinsights_lib.scorecard.selection import fit_logit, forward_stepwise, screen_features
+from riskinsights_lib.scorecard.selection import (
+    fit_logit,
+    forward_stepwise,
+    screen_features,
+    variance_inflation,
+)
 
 __all__ = ["Scorecard", "fit_scorecard"]
 
@@ -311,6 +316,8 @@ def fit_scorecard(
         )
         logger.info("dropped %s: wrong-sign coefficient %.3f", worst, wrong[worst])
 
+    vif = variance_inflation(woe[kept])
+    coefficients["vif"] = coefficients["term"].map(vif)
     card = Scorecard(
         target=target,
         features=kept,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["screen_features", "iv_strength", "forward_stepwise", "fit_logit"]
+__all__ = ["screen_features", "iv_strength", "forward_stepwise", "fit_logit", "variance_inflation"]
 
 
 def iv_strength(iv: float) -> str:
@@ -163,3 +163,23 @@ def forward_stepwise(
         best = value
         steps.append({"step": len(chosen), "feature": f, criterion: value})
     return chosen, pd.DataFrame(steps)
+
+
+def variance_inflation(woe: pd.DataFrame) -> pd.Series:
+    """Variance inflation factor of each column: ``1 / (1 - R^2)`` of it on the others.
+
+    Above 5 (some say 10) the coefficient is poorly identified from the others.
+    """
+    x = woe.to_numpy(dtype=float)
+    out = {}
+    for j, name in enumerate(woe.columns):
+        if x.shape[1] == 1:
+            out[name] = 1.0
+            continue
+        others = np.column_stack([np.ones(len(x)), np.delete(x, j, axis=1)])
+        fitted = others @ np.linalg.lstsq(others, x[:, j], rcond=None)[0]
+        resid = x[:, j] - fitted
+        total = np.sum((x[:, j] - x[:, j].mean()) ** 2)
+        r2 = 1 - np.sum(resid**2) / total if total > 0 else 1.0
+        out[name] = float(1 / max(1 - r2, 1e-12))
+    return pd.Series(out, name="vif")
