@@ -82,3 +82,13 @@ def test_readings_follow_the_numbers():
     assert behind.startswith("The logistic baseline is ahead") and "includes zero" in behind
     t = targeting_table(["a", "b"], [0.1, 0.2], [10, 10], save_rate=0.3, contact_cost=5)
     assert "No contact pays" in report.describe_targeting(t, 0, 0.0, save_rate=0.3, contact_cost=5)
+
+
+def test_other_readings_quote_their_numbers():
+    assert "stable" in report.describe_stability(0.05)
+    assert "shifted" in report.describe_stability(0.3)
+    pop = pd.DataFrame({"snap": ["a", "b"], "customers": [1000, 900], "churn_rate": [0.10, 0.08]})
+    assert "2.0 percentage points lower" in report.describe_population(pop, "snap")
+    conf = pd.DataFrame([[90, 5], [3, 2]])
+    text = report.describe_cutoff(conf, 0.5)
+    assert "flags 7 customers" in text and "catches 40%" in text
