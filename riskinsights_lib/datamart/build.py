@@ -73,6 +73,7 @@ class EtlSummary:
     rejects_by_reason: dict[str, dict[str, int]] = field(default_factory=dict)
     checks_failed: int = 0
     n_checks: int = 0
+    failed_checks: list[str] = field(default_factory=list)
     table_rows: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
@@ -328,6 +329,7 @@ def build_datamart(
         },
         rejects_by_reason=reasons,
         checks_failed=int((~checks["passed"]).sum()),
+        failed_checks=sorted(checks.loc[~checks["passed"], "check_name"]),
         n_checks=len(checks),
         table_rows=table_rows,
         stage_seconds=timings,

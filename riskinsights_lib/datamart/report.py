@@ -220,6 +220,7 @@ def etl_metrics(summary: EtlSummary) -> dict:
         "rejected_rows": {s: v["rejected_rows"] for s, v in per_source.items()},
         "rejected_rows_total": sum(v["rejected_rows"] for v in per_source.values()),
         "checks_failed": summary.checks_failed,
+        "failed_checks": summary.failed_checks,
         "n_checks": summary.n_checks,
         "history_end": summary.history_end.isoformat(),
         "etl_seconds": summary.seconds,
