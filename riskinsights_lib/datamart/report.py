@@ -126,10 +126,13 @@ def plot_label_rates(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
                 ha="center",
                 fontsize=8,
             )
-    dev = rates.groupby("label", sort=False)["label_rate"].first()
+    ends = rates.groupby("label", sort=False)["label_rate"].agg(["first", "last"])
     ax.set_title(
-        "Development-snapshot label rates: " + ", ".join(f"{k} {v:.1%}" for k, v in dev.items())
+        "Label rate from first to last snapshot: "
+        + ", ".join(f"{k} {v['first']:.1%} -> {v['last']:.1%}" for k, v in ends.iterrows())
     )
+    dates = sorted(pd.to_datetime(rates["snapshot_date"]).unique())
+    ax.set_xticks(dates, [f"{pd.Timestamp(d):%Y-%m-%d}" for d in dates])
     ax.set_xlabel("snapshot date")
     ax.set_ylabel("label rate (share of mart rows)")
     ax.set_ylim(0, max(0.05, float(rates["label_rate"].max()) * 1.3))
