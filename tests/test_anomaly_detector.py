@@ -132,3 +132,12 @@ def test_phrases_and_ablation_definition(frame):
     assert template.loc[0, "reason_1"] == "z=12.0"
     with pytest.raises(ValueError, match="n"):
         det.explain(row, n=0)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from riskinsights_lib.anomaly import detector
+
+    result = doctest.testmod(detector, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0

@@ -50,6 +50,7 @@ from riskinsights_lib.anomaly.evaluate import (
 from riskinsights_lib.anomaly.explain import describe_feature, explain_rows, feature_contributions
 from riskinsights_lib.anomaly.features import (
     CHANNELS,
+    CONTEXT_COLUMNS,
     DETECTOR_FEATURES,
     KEY_COLUMNS,
     RULE_COLUMN,
@@ -74,6 +75,7 @@ from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "CONTEXT_COLUMNS",
     "materialise",
     "DETECTOR_FEATURES",
     "RULE_COLUMN",

@@ -79,8 +79,11 @@ def fit_anomaly_detector(
     >>> rng = np.random.default_rng(0)
     >>> X = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
     >>> det = fit_anomaly_detector(X, n_estimators=50, seed=1)
-    >>> bool(det.score(pd.DataFrame({"a": [8.0], "b": [0.0]}))[0] > det.score(X).max())
+    >>> odd = pd.DataFrame({"a": [4.0], "b": [4.0]})
+    >>> bool(det.score(odd)[0] > det.score(X).max())
     True
+    >>> sorted(det.explain(odd, n=2).loc[0, ["feature_1", "feature_2"]])
+    ['a', 'b']
     """
     _check_frame(X)
     if len(X) < 2:

@@ -42,6 +42,7 @@ __all__ = [
     "KEY_COLUMNS",
     "NIGHT_HOURS",
     "CHANNEL_HABIT_WINDOW",
+    "CONTEXT_COLUMNS",
     "DETECTOR_FEATURES",
     "INITIATED_CHANNELS",
     "RULE_COLUMN",
@@ -64,6 +65,21 @@ KEY_COLUMNS = (
     "mcc",
     "run_id",
     "direction",
+)
+
+#: Mart columns kept next to the detector features: ids for the queue, and the
+#: context the reasons quote (country, category, the customer's median amount)
+#: plus the rule's column.
+CONTEXT_COLUMNS = (
+    "transaction_id",
+    "customer_id",
+    "ts",
+    "channel",
+    "merchant_country",
+    "mcc",
+    "amount",
+    "prior_median_amount",
+    "amount_robust_z",
 )
 
 #: Channels a customer initiates (docs/data_contract.md); the others are scheduled postings.
