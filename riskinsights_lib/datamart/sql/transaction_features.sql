@@ -19,6 +19,8 @@ JOIN dim_account a ON a.account_key = f.account_key
 JOIN _cust_num n ON n.customer_id = a.customer_id;
 
 CREATE OR REPLACE TEMP TABLE _tx_windows AS
+SELECT seq, q[1] AS q1, q[2] AS q2, q[3] AS q3, * EXCLUDE (seq, q)
+FROM (
 SELECT seq,
        quantile_cont(amount, [0.25, 0.5, 0.75]) OVER habit AS q,
        count(amount) OVER habit AS n_habit,
@@ -36,7 +38,8 @@ WINDOW before AS (PARTITION BY cnum ORDER BY ts
        last_24h AS (PARTITION BY cnum ORDER BY ts
                     RANGE BETWEEN INTERVAL 24 HOUR PRECEDING AND CURRENT ROW EXCLUDE GROUP),
        habit AS (PARTITION BY cnum, is_debit ORDER BY seq
-                 ROWS BETWEEN $habit_window PRECEDING AND 1 PRECEDING);
+                 ROWS BETWEEN $habit_window PRECEDING AND 1 PRECEDING)
+);
 
 CREATE OR REPLACE TABLE mart_transaction_features AS
 WITH first_country AS (
@@ -48,10 +51,10 @@ SELECT t.transaction_id, a.customer_id, t.ts, c.channel, g.country_code AS merch
        m.mcc, t.amount,
        ln(1 + t.amount) AS log_amount,
        CASE WHEN t.is_debit THEN 1 ELSE 0 END AS is_debit,
-       CASE WHEN w.n_habit >= $min_history THEN w.q[2] END AS prior_median_amount,
+       CASE WHEN w.n_habit >= $min_history THEN w.q2 END AS prior_median_amount,
        CASE WHEN w.n_habit >= $min_history
-            THEN (t.amount - w.q[2]) / greatest((w.q[3] - w.q[1]) / 1.349, 1.0) END AS amount_robust_z,
-       CASE WHEN w.n_habit >= $min_history THEN t.amount / greatest(w.q[2], 0.01) END AS amount_to_median,
+            THEN (t.amount - w.q2) / greatest((w.q3 - w.q1) / 1.349, 1.0) END AS amount_robust_z,
+       CASE WHEN w.n_habit >= $min_history THEN t.amount / greatest(w.q2, 0.01) END AS amount_to_median,
        hour(t.ts)::INTEGER AS hour,
        isodow(t.ts)::INTEGER AS weekday,
        CASE WHEN hour(t.ts) < 6 THEN 1 ELSE 0 END AS is_night,
