@@ -295,3 +295,11 @@ def test_variance_inflation_hand_case():
     vif = variance_inflation(pd.DataFrame({"a": a, "b": b, "c": rng.normal(size=5000)}))
     assert vif["a"] == pytest.approx(1 / (1 - 0.64), rel=0.05)
     assert vif["c"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_sql_with_no_kept_columns(card, new_rows):
+    con = duckdb.connect()
+    con.register("applicants", new_rows)
+    out = con.sql(card.to_sql("applicants", keep=[])).df()
+    assert list(out.columns) == ["score", "pd"]
+    np.testing.assert_allclose(out["score"], card.score(new_rows), atol=1e-9)

@@ -80,7 +80,7 @@ def scorecard_sql(
     """
     if not table:
         raise ValueError("table: expected a table name or a parenthesised query")
-    cols = "*" if keep is None else ", ".join(quote_identifier(c) for c in keep)
+    cols = "*, " if keep is None else "".join(f"{quote_identifier(c)}, " for c in keep)
     s = card.scaling
     pd_sql = f"1.0 / (1.0 + exp(-(({_literal(s.offset)} - score) / {_literal(s.factor)})))"
     grade_sql = ""
@@ -91,7 +91,7 @@ def scorecard_sql(
         )
         grade_sql = f",\n  CASE {whens} ELSE {_text(master_scale.labels[-1])} END AS grade"
     return (
-        f"WITH scored AS (\n  SELECT {cols},\n  {score_expression_sql(card)} AS score\n  FROM {table}\n),\n"
+        f"WITH scored AS (\n  SELECT {cols}\n  {score_expression_sql(card)} AS score\n  FROM {table}\n),\n"
         f"with_pd AS (SELECT *, {pd_sql} AS pd FROM scored)\n"
         f"SELECT *{grade_sql}\nFROM with_pd"
     )
