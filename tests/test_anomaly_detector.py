@@ -141,3 +141,14 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(detector, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_grouped_features_give_distinct_reasons(frame):
+    twin = frame.assign(amount_z_copy=frame["amount_z"] * 2)
+    det = fit_anomaly_detector(twin, n_estimators=100, max_samples=1000, seed=0)
+    row = twin.iloc[[0]]
+    plain = det.explain(row, n=2)
+    assert set(plain.loc[0, ["feature_1", "feature_2"]]) == {"amount_z", "amount_z_copy"}
+    grouped = det.explain(row, n=2, groups={"amount_z": "amount", "amount_z_copy": "amount"})
+    assert grouped.loc[0, "feature_1"] in {"amount_z", "amount_z_copy"}
+    assert grouped.loc[0, "feature_2"] not in {"amount_z", "amount_z_copy"}

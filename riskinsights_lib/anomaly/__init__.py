@@ -70,11 +70,12 @@ from riskinsights_lib.anomaly.narrative import (
     top_reasons_table,
     type_recall_reading,
 )
-from riskinsights_lib.anomaly.phrases import MART_PHRASES
+from riskinsights_lib.anomaly.phrases import MART_PHRASES, MART_REASON_GROUPS
 from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "MART_REASON_GROUPS",
     "CONTEXT_COLUMNS",
     "materialise",
     "DETECTOR_FEATURES",

@@ -184,8 +184,10 @@ class _Detector:
         log.info("%s scored %d rows in %d chunks", type(self).__name__, len(out), len(parts))
         return out
 
-    def explain(self, X: pd.DataFrame, n: int = 3, *, phrases: Any = None) -> pd.DataFrame:
+    def explain(
+        self, X: pd.DataFrame, n: int = 3, *, phrases: Any = None, groups: Any = None
+    ) -> pd.DataFrame:
         """Top ``n`` reasons per row; see :func:`riskinsights_lib.anomaly.explain.explain_rows`."""
         from riskinsights_lib.anomaly.explain import explain_rows
 
-        return explain_rows(self, X, n=n, phrases=phrases)
+        return explain_rows(self, X, n=n, phrases=phrases, groups=groups)

@@ -139,6 +139,7 @@ def customer_explanations(
     *,
     n: int = 3,
     phrases: Mapping[str, Any] | None = None,
+    groups: Mapping[str, str] | None = None,
     customer_col: str = "customer_id",
     key: str = "transaction_id",
 ) -> pd.DataFrame:
@@ -146,7 +147,7 @@ def customer_explanations(
     rows = customer_rows(con, table, customer_id, customer_col=customer_col)
     if rows.empty:
         raise KeyError(f"customer_id: {customer_id!r} has no rows in {table}")
-    expl = detector.explain(rows, n=n, phrases=phrases)
+    expl = detector.explain(rows, n=n, phrases=phrases, groups=groups)
     return pd.concat([rows[[key]].reset_index(drop=True), expl.reset_index(drop=True)], axis=1)
 
 

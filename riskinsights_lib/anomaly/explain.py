@@ -72,13 +72,16 @@ def explain_rows(
     *,
     n: int = 3,
     phrases: Mapping[str, Phrase] | None = None,
+    groups: Mapping[str, str] | None = None,
     min_contribution: float = 0.0,
 ) -> pd.DataFrame:
     """Top ``n`` reasons per row of ``X``, ranked by ablation contribution.
 
     ``X`` holds the detector's features and may hold context columns (e.g.
     ``ts``) that phrase makers read. Only features with a contribution above
-    ``min_contribution`` become reasons.
+    ``min_contribution`` become reasons. ``groups`` maps features that say the
+    same thing (e.g. two velocity counts) to a group name; only the strongest
+    feature of a group is reported, so the ``n`` reasons are distinct.
 
     Returns
     -------
@@ -88,27 +91,37 @@ def explain_rows(
     """
     if int(n) < 1:
         raise ValueError(f"n: expected at least 1 reason per row, got {n}")
-    n = min(int(n), len(detector.feature_names_))
+    names = detector.feature_names_
+    n = min(int(n), len(names))
+    group_of = {f: (groups or {}).get(f, f) for f in names}
     contrib = feature_contributions(detector, X)
     scores = detector.score(X)
-    refs = dict(zip(detector.feature_names_, detector.fill_values_, strict=True))
+    refs = dict(zip(names, detector.fill_values_, strict=True))
     cvals = contrib.to_numpy()
-    order = np.argsort(-cvals, axis=1, kind="stable")[:, :n]
+    order = np.argsort(-cvals, axis=1, kind="stable")
     records = []
     for i, (_, row) in enumerate(X.iterrows()):
         rec: dict[str, Any] = {"score": scores[i]}
+        picked: list[int] = []
+        seen: set[str] = set()
+        for j in order[i]:
+            if len(picked) == n or cvals[i, j] <= min_contribution:
+                break
+            if group_of[names[j]] not in seen:
+                seen.add(group_of[names[j]])
+                picked.append(j)
         words = []
         for r in range(n):
-            j = order[i, r]
-            feat = detector.feature_names_[j]
-            c = cvals[i, j]
-            keep = c > min_contribution
-            rec[f"feature_{r + 1}"] = feat if keep else None
-            rec[f"contribution_{r + 1}"] = float(c) if keep else np.nan
-            reason = describe_feature(feat, row[feat], refs[feat], row, phrases) if keep else None
-            rec[f"reason_{r + 1}"] = reason
-            if reason:
+            if r < len(picked):
+                j = picked[r]
+                feat = names[j]
+                reason = describe_feature(feat, row[feat], refs[feat], row, phrases)
+                rec[f"feature_{r + 1}"], rec[f"contribution_{r + 1}"] = feat, float(cvals[i, j])
                 words.append(reason)
+            else:
+                reason = None
+                rec[f"feature_{r + 1}"], rec[f"contribution_{r + 1}"] = None, np.nan
+            rec[f"reason_{r + 1}"] = reason
         rec["reasons"] = (
             "; ".join(words) if words else "no single feature stands out (a combination of values)"
         )

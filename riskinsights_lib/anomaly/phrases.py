@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-__all__ = ["MART_PHRASES", "duration_words"]
+__all__ = ["MART_PHRASES", "MART_REASON_GROUPS", "duration_words"]
 
 
 def _get(row: pd.Series, col: str, default: object = None) -> object:
@@ -266,4 +266,29 @@ MART_PHRASES: dict[str, Callable[[float, float, pd.Series], str]] = {
         f"channel_{c}": _channel(c)
         for c in ("card_present", "card_online", "atm", "transfer", "direct_debit", "salary_credit")
     },
+}
+
+
+#: Features that tell the same story; an explanation names only the strongest of each.
+MART_REASON_GROUPS: dict[str, str] = {
+    "n_prev_1h": "velocity",
+    "n_prev_1h_same_channel": "velocity",
+    "n_prev_24h": "velocity",
+    "sum_prev_1h": "velocity",
+    "sum_prev_24h": "velocity",
+    "log_seconds_since_prev": "velocity",
+    "seconds_since_prev": "velocity",
+    "amount": "amount",
+    "log_amount": "amount",
+    "amount_to_median": "amount",
+    "amount_robust_z": "amount",
+    "log_amount_to_median": "amount",
+    "log_amount_to_channel_median": "amount",
+    "is_new_country": "country",
+    "rarity_country": "country",
+    "is_foreign": "country",
+    "night_initiated": "hour",
+    "is_night": "hour",
+    "hour": "hour",
+    "rarity_hour_in_channel": "hour",
 }
