@@ -61,9 +61,9 @@ def draw_accounts(
     has_current = rng.random(n) < 0.97
     has_savings = (rng.random(n) < np.array([0.35, 0.7, 0.85, 0.5])[seg]) | ~has_current
     p_card = np.select(
-        [emp == 4, emp == 3, emp == 2, seg == 1, seg == 2], [0.15, 0.25, 0.2, 0.55, 0.6], 0.40
+        [emp == 4, emp == 3, emp == 2, seg == 1, seg == 2], [0.15, 0.25, 0.2, 0.6, 0.65], 0.46
     )
-    p_loan = np.select([emp == 4, emp == 3, emp == 2], [0.04, 0.06, 0.06], 0.17)
+    p_loan = np.select([emp == 4, emp == 3, emp == 2], [0.04, 0.06, 0.06], 0.2)
     working = (emp <= 1) & (age >= 25) & (age <= 62)
     p_mort = np.where(working, np.where(seg >= 1, 0.45, 0.30), 0.02)
     holds = np.stack(

@@ -68,8 +68,8 @@ def attribute_history(
     change = np.zeros_like(path.jobless)
     change[:, 1:] = path.jobless[:, 1:] != path.jobless[:, :-1]
     cust, month = np.nonzero(change & onboarded & earner[:, None])
-    recorded = rng.random(len(cust)) < 0.7
-    month = month + rng.integers(0, 4, len(cust))
+    recorded = rng.random(len(cust)) < 0.85
+    month = month + rng.integers(0, 3, len(cust))
     ok = recorded & (month < n_months)
     cust, month = cust[ok], month[ok]
     now_jobless = path.jobless[cust, np.minimum(month, n_months - 1)]

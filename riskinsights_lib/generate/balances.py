@@ -66,11 +66,11 @@ def draw_habits(
         1,
     )
     return Habits(
-        util_base=rng.normal(-1.2, 0.45, n),
-        current_base=rng.normal(0.0, 0.35, n),
+        util_base=rng.normal(-1.3, 0.3, n),
+        current_base=rng.normal(0.0, 0.2, n),
         savings_base=income * rng.lognormal(np.log(0.25), 0.7, n),
         dpd_offset=rng.integers(1, 30, n),
-        activity=activity_mean * rng.lognormal(-0.08, 0.4, n),
+        activity=activity_mean * rng.lognormal(-0.02, 0.2, n),
         hour=np.clip(rng.normal(14.0, 2.5, n), 9, 20),
         channel_cum=np.cumsum(probs[:, :3], axis=1),
         categories=cats,
@@ -128,7 +128,7 @@ def balances_frame(
     prod = acc["product"].to_numpy()
     k = len(rows)
     stress = path.stress[cust, month].astype(float)
-    diseng = np.maximum(path.diseng[cust, month].astype(float), 0.0)
+    diseng = np.maximum(path.diseng[cust, month].astype(float), -1.5)
     dpd_now = path.dpd[cust, month]
     dpd_prev = np.where(month > 0, path.dpd[cust, np.maximum(month - 1, 0)], 0)
     months_def = path.months_default[cust, month]
@@ -139,14 +139,14 @@ def balances_frame(
     eps = rng.standard_normal(k)
 
     monthly_net = income[cust] / 12.0 * 0.72
-    current = monthly_net * (
-        np.exp(habits.current_base[cust] - 0.5 * stress - 0.45 * diseng + 0.22 * eps) - 0.4
+    # what is left of the month's income, and overdraft use when stress is high
+    current = monthly_net * np.exp(
+        habits.current_base[cust] - 0.8 * stress - 0.7 * diseng + 0.15 * eps - 0.7
     )
-    current = np.where(
-        limit > 0, np.maximum(current, -limit), np.maximum(current, rng.uniform(2, 60, k))
-    )
-    savings = habits.savings_base[cust] * np.exp(-0.35 * stress - 0.45 * diseng + 0.1 * eps)
-    util = 1.0 / (1.0 + np.exp(-(habits.util_base[cust] + 1.15 * stress + 0.28 * eps)))
+    overdrawn = 1.0 / (1.0 + np.exp(-(2.5 * (stress - 1.2) + 0.3 * rng.standard_normal(k))))
+    current = current - np.where(limit > 0, limit * overdrawn, 0.0)
+    savings = habits.savings_base[cust] * np.exp(-0.6 * stress - 0.7 * diseng + 0.1 * eps)
+    util = 1.0 / (1.0 + np.exp(-(habits.util_base[cust] + 1.3 * stress + 0.2 * eps)))
     card = np.minimum(limit * np.minimum(util + 0.06 * np.minimum(dpd_now, 4), 1.08), 50_000)
 
     # outstanding loan balance by the annuity schedule

@@ -269,6 +269,7 @@ def generate_bank(
                     "customer_id": customer_ids(md),
                     "snapshot_date": snap_date,
                     "true_pd_12m": np.round(p_def[in_d], 6),
+                    "default_12m": y_def[md].astype(np.int8),
                     "default_event_month": np.where(
                         def_month[md] >= 0,
                         tl.month_ends[np.maximum(def_month[md], 0)],
@@ -283,6 +284,7 @@ def generate_bank(
                     "customer_id": customer_ids(mc),
                     "snapshot_date": snap_date,
                     "true_churn_6m": np.round(p_churn[in_c], 6),
+                    "churn_6m": y_churn[mc].astype(np.int8),
                     "churn_event_month": np.where(
                         path.churn_month[mc] >= 0,
                         tl.month_ends[np.maximum(path.churn_month[mc], 0)],

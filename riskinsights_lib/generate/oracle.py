@@ -67,7 +67,7 @@ def true_probabilities(
     params: DynamicsParams,
     members: np.ndarray,
     n_paths: int,
-    batch_rows: int = 400_000,
+    batch_rows: int = 65_536,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Monte Carlo estimate of P(default_12m) and P(churn_6m) for customers ``members`` at ``s``.

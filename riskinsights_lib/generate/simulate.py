@@ -86,7 +86,7 @@ def activity_counts(
     lam = (
         base_rate[:, None]
         * month_factor[None, :]
-        * np.exp(-0.55 * np.maximum(path.diseng, 0.0) - 0.12 * path.stress)
+        * np.exp(-1.0 * np.maximum(path.diseng, -1.5) - 0.12 * path.stress)
     )
     counts = 1 + rng.poisson(np.maximum(lam - 1.0, 0.0))
     churn_now = path.churn_month[:, None] == t
