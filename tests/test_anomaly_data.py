@@ -134,3 +134,25 @@ def test_feature_summary_and_customer_drill_down(con):
     assert len(drill) == 50 and {"transaction_id", "score", "reasons"} <= set(drill.columns)
     with pytest.raises(KeyError, match="customer_id"):
         customer_explanations(con, "tx", det, "nobody")
+
+
+def test_materialise_and_best_by_type(con):
+    from riskinsights_lib.anomaly import best_by_type_reading, materialise
+
+    n = materialise(
+        con, "select * from tx where amount_z > 0", "tx_pos", columns=["transaction_id", "amount_z"]
+    )
+    assert n == count_rows(con, "tx_pos") and 0 < n < 2000
+    assert con.sql("select * from tx_pos limit 0").columns == ["transaction_id", "amount_z"]
+    table = pd.DataFrame(
+        {
+            "detector": ["iforest", "lof"] * 3,
+            "segment": ["a", "a", "b", "b", "overall", "overall"],
+            "pr_auc": [0.3, 0.1, 0.05, 0.6, 0.2, 0.1],
+        }
+    )
+    text = best_by_type_reading(table)
+    assert (
+        "a: the Isolation Forest (0.300); b: LOF (0.600)" in text and "No single detector" in text
+    )
+    assert "No single" not in best_by_type_reading(table[table["detector"] == "iforest"])

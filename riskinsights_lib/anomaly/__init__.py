@@ -59,6 +59,7 @@ from riskinsights_lib.anomaly.features import (
     model_features,
 )
 from riskinsights_lib.anomaly.narrative import (
+    best_by_type_reading,
     budget_reading,
     comparison_reading,
     daily_reading,
@@ -75,6 +76,7 @@ from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "best_by_type_reading",
     "MART_REASON_GROUPS",
     "CONTEXT_COLUMNS",
     "materialise",

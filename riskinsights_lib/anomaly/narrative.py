@@ -14,6 +14,7 @@ __all__ = [
     "daily_reading",
     "budget_reading",
     "type_recall_reading",
+    "best_by_type_reading",
     "top_reasons_table",
     "reasons_reading",
     "queue_reading",
@@ -220,3 +221,20 @@ def detector_table(detectors: dict, *, n_fit: int) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("detector")
+
+
+def best_by_type_reading(table: pd.DataFrame, *, metric: str = "pr_auc") -> str:
+    """Which detector ranks each planted type best: where a baseline beats the forest."""
+    sub = table[table["segment"] != "overall"]
+    if sub.empty:
+        raise ValueError("table: expected per-type rows")
+    best = sub.loc[sub.groupby("segment", sort=True)[metric].idxmax()]
+    parts = [
+        f"{row.segment.replace('_', ' ')}: {_name(row.detector)} ({getattr(row, metric):.3f})"
+        for row in best.itertuples()
+    ]
+    label = "PR AUC" if metric == "pr_auc" else metric.replace("_", " ")
+    text = f"Best detector per planted type ({label}): {'; '.join(parts)}."
+    if best["detector"].nunique() > 1:
+        text += " No single detector ranks every type best, an argument for combining them."
+    return text
