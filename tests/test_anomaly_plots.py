@@ -47,8 +47,11 @@ def test_comparison_and_distribution_charts(scored):
     fig = plot_detector_comparison(table, k=40)
     assert fig.axes[0].get_title().startswith("The Isolation Forest has the highest PR AUC")
     assert "top 40" in fig.axes[1].get_ylabel()
-    ax = plot_score_distributions(scored["rule"] * 100, scored["anomaly_type"], detector="Rule")
+    ax = plot_score_distributions(
+        scored["rule"] * 100, scored["anomaly_type"], detector="Rule", clip=(0.01, 0.99)
+    )
     assert ax.get_title().startswith("Rule: ") and len(ax.get_legend().get_texts()) == 3
+    assert "clipped to" in ax.get_xlabel()
     text = daily_reading(table, k=40, n_days=30, n_rows=3000)
     assert "40.0% of the 100 transactions of an average day" in text
     plt.close("all")

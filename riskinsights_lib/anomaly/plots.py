@@ -75,18 +75,19 @@ def plot_score_distributions(
     anomaly_type: pd.Series,
     *,
     bins: int = 60,
-    clip: tuple[float, float] = (0.0, 0.9995),
+    clip: tuple[float, float] | None = None,
     ax: Axes | None = None,
     detector: str = "Isolation Forest",
 ) -> Axes:
     """Density of the score for normal transactions and for each planted type.
 
-    Scores outside the ``clip`` quantiles of all scores are drawn at the edges,
-    so a few extreme values (e.g. of a z-score) do not flatten the picture.
+    With ``clip=(q_low, q_high)``, scores outside those quantiles of all scores
+    are drawn at the edges, so a few extreme values (e.g. of an unbounded
+    z-score) do not flatten the picture; the title then says so.
     """
     ax = get_ax(ax)
     s = np.asarray(scores, dtype=float)
-    lo, hi = np.quantile(s, clip)
+    lo, hi = np.quantile(s, clip) if clip is not None else (np.min(s), np.max(s))
     s = np.clip(s, lo, hi)
     t = pd.Series(anomaly_type).astype("string").fillna(NORMAL).to_numpy()
     edges = np.linspace(lo, hi, bins + 1) if hi > lo else bins
@@ -111,7 +112,10 @@ def plot_score_distributions(
     if lowest is not None:
         title += f": {lowest.replace('_', ' ')} overlaps normal the most"
     ax.set_title(title)
-    ax.set_xlabel("anomaly score (higher = more unusual)")
+    ax.set_xlabel(
+        "anomaly score (higher = more unusual)"
+        + (f"; clipped to [{lo:,.3g}, {hi:,.3g}]" if clip is not None else "")
+    )
     ax.set_ylabel("density")
     ax.legend(fontsize=9)
     return ax
