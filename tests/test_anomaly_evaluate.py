@@ -116,3 +116,17 @@ def test_review_queue_dedupes_per_customer_and_day():
         review_queue(scored)
     with pytest.raises(KeyError, match="scored"):
         review_queue(scored.drop(columns="ts"), k=2)
+
+
+def test_feature_overlap_measures_how_ordinary_a_type_looks():
+    from riskinsights_lib.anomaly import feature_overlap, overlap_reading
+
+    values = pd.Series(list(range(100)) + [50, 150, 200, np.nan])
+    types = pd.Series([None] * 100 + ["spike"] * 4)
+    out = feature_overlap(values, types, kind="spike", quantile=0.9)
+    assert out["normal_quantile"] == pytest.approx(89.1)
+    assert out["share_above"] == pytest.approx(2 / 3)  # NaN left out
+    assert out["type_median"] == 150
+    assert "only 67% of the spikes" in overlap_reading(out, kind="spike", feature="ratio")
+    with pytest.raises(ValueError, match="kind"):
+        feature_overlap(values, types, kind="burst")

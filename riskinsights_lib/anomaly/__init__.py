@@ -64,6 +64,8 @@ from riskinsights_lib.anomaly.narrative import (
     comparison_reading,
     daily_reading,
     detector_table,
+    feature_overlap,
+    overlap_reading,
     overview_reading,
     queue_reading,
     reasons_reading,
@@ -76,6 +78,8 @@ from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
+    "feature_overlap",
+    "overlap_reading",
     "best_by_type_reading",
     "MART_REASON_GROUPS",
     "CONTEXT_COLUMNS",

@@ -79,6 +79,7 @@ CONTEXT_COLUMNS = (
     "mcc",
     "amount",
     "prior_median_amount",
+    "amount_to_median",
     "amount_robust_z",
 )
 

@@ -15,6 +15,8 @@ __all__ = [
     "budget_reading",
     "type_recall_reading",
     "best_by_type_reading",
+    "feature_overlap",
+    "overlap_reading",
     "top_reasons_table",
     "reasons_reading",
     "queue_reading",
@@ -238,3 +240,40 @@ def best_by_type_reading(table: pd.DataFrame, *, metric: str = "pr_auc") -> str:
     if best["detector"].nunique() > 1:
         text += " No single detector ranks every type best, an argument for combining them."
     return text
+
+
+def feature_overlap(
+    values: pd.Series, anomaly_type: pd.Series, *, kind: str, quantile: float = 0.99
+) -> dict[str, float]:
+    """How far one planted type stands out on one feature from normal rows.
+
+    Returns the type's median, the normal rows' ``quantile`` and the share of
+    the type above that quantile (missing values left out). A low share means
+    most planted rows of that type look ordinary on this feature.
+    """
+    v = pd.to_numeric(pd.Series(values), errors="coerce").reset_index(drop=True)
+    t = pd.Series(anomaly_type).astype("string").fillna("normal").reset_index(drop=True)
+    if len(v) != len(t):
+        raise ValueError(f"anomaly_type: expected {len(v)} values like values, got {len(t)}")
+    planted, normal = v[t == kind].dropna(), v[t == "normal"].dropna()
+    if planted.empty or normal.empty:
+        raise ValueError(f"kind: no rows of {kind!r} or no normal rows with values")
+    cut = float(normal.quantile(quantile))
+    return {
+        "type_median": float(planted.median()),
+        "normal_quantile": cut,
+        "quantile": quantile,
+        "share_above": float((planted > cut).mean()),
+    }
+
+
+def overlap_reading(overlap: dict[str, float], *, kind: str, feature: str) -> str:
+    """One sentence from :func:`feature_overlap`."""
+    return (
+        f"On {feature.replace('_', ' ')}, the median planted {kind.replace('_', ' ')} is "
+        f"{overlap['type_median']:,.2f} while {1 - overlap['quantile']:.0%} of normal transactions "
+        f"exceed {overlap['normal_quantile']:,.2f}; only {overlap['share_above']:.0%} of the "
+        f"{kind.replace('_', ' ')}s are above that line: most of them look ordinary for the "
+        "customer on this feature, so a detector cannot rank them high on it without flagging "
+        "many normal transactions too."
+    )
