@@ -106,7 +106,7 @@ def test_credit_narrative_names_the_segment_that_moved_most(kpis):
     g = d.groupby(["cohort_month_end", "segment"])[["n_defaults", "n_accounts"]].sum()
     rate = (g["n_defaults"] / g["n_accounts"]).unstack().sort_index()
     mover = (rate.iloc[-1] - rate.iloc[0]).abs().idxmax()
-    assert f"The {mover} segment" in text
+    assert f"The {mover.replace('_', ' ')} segment" in text
     assert "90+ days past due" in text
 
 
@@ -170,3 +170,12 @@ def test_charts_on_empty_tables_say_so(kpis):
         func(data.iloc[0:0], ax=ax)
         assert _title(ax).startswith("No "), func.__name__
         plt.close(fig)
+
+
+def test_headline_table_formats_the_figures(kpis):
+    table = bi.headline_table(kpis["headline"])
+    assert table.columns[0] == f"At {kpis['headline']['latest_month_end']}"
+    assert table.loc["Open credit accounts 90+ days past due"].iloc[0].endswith("%")
+    assert table.loc["Deposit balances"].iloc[0].startswith("EUR ")
+    with pytest.raises(ValueError, match="headline"):
+        bi.headline_table({})

@@ -51,7 +51,7 @@ from riskinsights_lib.bi.exports import (
     relationships,
     run_stamp,
 )
-from riskinsights_lib.bi.headline import headline_kpis, kpi_headlines
+from riskinsights_lib.bi.headline import headline_kpis, headline_table, kpi_headlines
 from riskinsights_lib.bi.kpi_dictionary import (
     KPI_TABLE_DESCRIPTIONS,
     export_descriptions,
@@ -127,6 +127,7 @@ __all__ = [
     "export_frames",
     "export_tables",
     "headline_kpis",
+    "headline_table",
     "kpi_descriptions",
     "kpi_headlines",
     "plot_accounts_by_product",

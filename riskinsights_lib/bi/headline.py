@@ -7,9 +7,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from riskinsights_lib.bi._fmt import eur, num, pct
 from riskinsights_lib.bi._sql import query
 
-__all__ = ["headline_kpis", "kpi_headlines"]
+__all__ = ["headline_kpis", "kpi_headlines", "headline_table"]
 
 
 def headline_kpis(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -61,3 +62,28 @@ def kpi_headlines(kpis: dict[str, pd.DataFrame]) -> dict[str, float | None]:
         if "60-89" in roll.index.get_level_values(0)
         else None,
     }
+
+
+#: Headline figure -> (label, formatter) for :func:`headline_table`.
+_HEADLINE_LABELS = {
+    "n_active_customers": ("Customers with an open account", num),
+    "n_open_accounts": ("Open accounts", num),
+    "total_deposits": ("Deposit balances", eur),
+    "total_loans": ("Loan balances (amount owed)", eur),
+    "avg_utilisation": ("Credit-card utilisation (balance / limit)", pct),
+    "share_90plus_latest": ("Open credit accounts 90+ days past due", pct),
+    "n_transactions": ("Transactions over the history", num),
+}
+
+
+def headline_table(headline: dict[str, Any]) -> pd.DataFrame:
+    """The :func:`headline_kpis` figures as a readable two-column table (formatted values)."""
+    missing = set(_HEADLINE_LABELS) - set(headline)
+    if missing:
+        raise ValueError(f"headline: missing figures {sorted(missing)}")
+    rows = [
+        (label, "n/a" if headline[key] is None else fmt(headline[key]))
+        for key, (label, fmt) in _HEADLINE_LABELS.items()
+    ]
+    title = f"At {headline.get('latest_month_end', 'the latest month end')}"
+    return pd.DataFrame(rows, columns=["figure", title]).set_index("figure")

@@ -29,6 +29,11 @@ def _require(df: pd.DataFrame, name: str, columns: set[str]) -> None:
         raise ValueError(f"{name}: missing columns {sorted(missing)}")
 
 
+def _name(value: object) -> str:
+    """A code as words: ``small_business`` -> ``small business``."""
+    return str(value).replace("_", " ")
+
+
 def _first_last(df: pd.DataFrame, time_col: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     times = df[time_col].sort_values().unique()
     return df[df[time_col] == times[0]], df[df[time_col] == times[-1]]
@@ -74,7 +79,7 @@ def portfolio_narrative(
     )
     if mover:
         seg, a, b = mover
-        text[0] += f"; the {seg} segment moved most ({num(a)} to {num(b)}, {change(a, b)})."
+        text[0] += f"; the {_name(seg)} segment moved most ({num(a)} to {num(b)}, {change(a, b)})."
     else:
         text[0] += "."
     bal = balances.sort_values("month_end")
@@ -158,7 +163,7 @@ def credit_narrative(
     if mover:
         seg, a, b = mover
         text.append(
-            f"The {seg} segment's 12-month default rate moved most: {pct(a)} for the "
+            f"The {_name(seg)} segment's 12-month default rate moved most: {pct(a)} for the "
             f"{month_label(default_by_segment['cohort_month_end'].min())} cohort to {pct(b)} for "
             f"{month_label(default_by_segment['cohort_month_end'].max())} ({pp(b - a)})."
         )
@@ -178,8 +183,8 @@ def customer_narrative(churn: pd.DataFrame, holding: pd.DataFrame, activity: pd.
         overall = seg["n_churned"].sum() / seg["n_customers"].sum()
         text.append(
             f"At the {month_label(last['snapshot_date'].iloc[0])} snapshot {pct(overall)} of active "
-            f"customers churned within 6 months, from {pct(rate.min())} ({rate.idxmin()}) to "
-            f"{pct(rate.max())} ({rate.idxmax()})."
+            f"customers churned within 6 months, from {pct(rate.min())} ({_name(rate.idxmin())}) to "
+            f"{pct(rate.max())} ({_name(rate.idxmax())})."
         )
     if not holding.empty:
         h = holding[holding["month_end"] == holding["month_end"].max()]
