@@ -330,3 +330,23 @@ def test_no_personal_data_in_any_export(tiny_run, tmp_path):
                     attr,
                 )
     assert checked_rows > 0, "no exported row could be joined to the raw customers"
+
+
+def test_same_datamart_gives_identical_files(bundle, tmp_path):
+    """Checksums depend on the data only, so a BI loader can skip unchanged tables."""
+    con, _, kpis, first = bundle
+    tables = bi.datamart_tables(con)
+    again = bi.export_bi_bundle(
+        con,
+        tmp_path,
+        kpis=kpis,
+        descriptions=_describe_all(con, tables, kpis),
+        stamp="later",
+        commit="abc123",
+        foreign_keys=FKS,
+    )
+
+    def digest(manifest):
+        return {(f["table"], f["format"]): f["sha256"] for f in manifest["files"]}
+
+    assert digest(again) == digest(first)
