@@ -95,8 +95,12 @@ def ceiling_reading(
         f"On the out-of-time customers the true default probability itself reaches AUC {oracle_auc:.3f}: "
         f"no model can do better on these outcomes. The scorecard reaches {model_auc:.3f}, "
         f"{share:.1%} of that ceiling ({verdict} the {bar:.0%} bar). The XGBoost challenger reaches "
-        f"{challenger_auc:.3f} ({challenger_auc / oracle_auc:.1%} of the ceiling): the linear scorecard "
-        f"leaves {challenger_auc - model_auc:+.3f} AUC on the table."
+        f"{challenger_auc:.3f} ({challenger_auc / oracle_auc:.1%} of the ceiling): "
+        + (
+            f"the linear scorecard leaves {challenger_auc - model_auc:.3f} AUC on the table."
+            if challenger_auc > model_auc
+            else f"the boosted trees add nothing over the scorecard ({challenger_auc - model_auc:+.3f})."
+        )
     )
 
 
