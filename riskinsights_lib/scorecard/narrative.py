@@ -93,7 +93,7 @@ def ceiling_reading(
     verdict = "meets" if share >= bar else "misses"
     return (
         f"On the out-of-time customers the true default probability itself reaches AUC {oracle_auc:.3f}: "
-        f"no model can do better on these outcomes. The scorecard reaches {model_auc:.3f}, "
+        f"no model can be expected to rank these customers better. The scorecard reaches {model_auc:.3f}, "
         f"{share:.1%} of that ceiling ({verdict} the {bar:.0%} bar). The XGBoost challenger reaches "
         f"{challenger_auc:.3f} ({challenger_auc / oracle_auc:.1%} of the ceiling): "
         + (
