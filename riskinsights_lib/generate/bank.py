@@ -75,6 +75,7 @@ class GenerationSummary:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     snapshots: list[dict] = field(default_factory=list)
+    monthly: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -459,6 +460,18 @@ def generate_bank(
     )
     dirty.to_csv(truth / "dirty_rows.csv", index=False)
 
+    onboarded = profile.onboard_month[:, None] <= np.arange(n_months)[None, :]
+    monthly = [
+        {
+            "month_end": str(tl.month_ends[t]),
+            "macro": round(float(macro[t]), 4),
+            "customers": int((onboarded[:, t] & (path.churn[:, t] != 1)).sum()),
+            "borrowers": int(credit_open[:, t].sum()),
+            "new_defaults": int((default_month == t).sum()),
+            "churn_events": int((path.churn_month == t).sum()),
+        }
+        for t in range(n_months)
+    ]
     first = snap_stats[0]
     summary = GenerationSummary(
         n_customers=n,
@@ -472,6 +485,7 @@ def generate_bank(
         rows=rows,
         seconds=round(time.perf_counter() - t0, 2),
         snapshots=snap_stats,
+        monthly=monthly,
     )
     meta = summary.as_dict() | {
         "seed": seed,
@@ -481,7 +495,6 @@ def generate_bank(
         "truth_paths": truth_paths,
         "file_format": file_format,
         "n_dirty_rows": len(dirty),
-        "macro": [round(float(v), 4) for v in macro],
     }
     meta.pop("seconds")
     (truth / "oracle.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")

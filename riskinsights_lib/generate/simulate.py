@@ -41,11 +41,26 @@ def simulate_main(
     keep_months: list[int],
     burn_in: int = 12,
 ) -> MainPath:
-    """Run the burn-in and the history; keep the full state at ``keep_months``."""
+    """Run the burn-in and the history; keep the full state at ``keep_months``.
+
+    The burn-in replaces customers who churn before the history (``ctx.u`` is
+    updated in place), so the starting book is in its renewal equilibrium.
+    """
     n, n_months = len(ctx.z), len(macro)
     state = initial
     for _ in range(burn_in):
-        state = step(state, ctx, 0, 0.0, rng, params, allow_churn=False, credit_month=0)
+        state = step(state, ctx, 0, 0.0, rng, params, credit_month=0)
+        # a customer who leaves before the history is replaced by a new one (new loyalty factor),
+        # so the book at the start holds the survivors of past churn, as a real bank's does
+        left = state.churn != 0
+        if left.any():
+            ctx.u[left] = rng.standard_normal(int(left.sum()))
+            state.diseng[left] = params.diseng_u * ctx.u[left] + 0.5 * rng.standard_normal(
+                int(left.sum())
+            )
+            state.churn[left] = 0
+            state.churn_month[left] = -1
+            state.moved[left] = False
     # customers in default before the history are not on the book as defaulters
     state.dpd = np.where(state.dpd >= 4, 0, state.dpd).astype(np.int8)
     state.months_default = np.zeros(n, np.int16)
