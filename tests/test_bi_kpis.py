@@ -183,6 +183,28 @@ def test_balances_and_utilisation(con, ref):
     )
 
 
+def test_portfolio_by_segment_product(con, ref):
+    am = ref["am"][ref["am"]["is_open"]]
+    exp = (
+        am.groupby(["month_end", "segment", "product_type"])
+        .agg(
+            n_customers=("customer_id", "nunique"),
+            n_accounts=("account_id", "size"),
+            balance=("balance", "sum"),
+        )
+        .reset_index()
+    )
+    out = bi.portfolio_by_segment_product(con)
+    _check(
+        out.drop(columns="product_family"),
+        exp,
+        ["month_end", "segment", "product_type"],
+        money=("balance",),
+    )
+    per_month = out.groupby("month_end")["n_accounts"].sum()
+    assert (per_month.to_numpy() == am.groupby("month_end").size().sort_index().to_numpy()).all()
+
+
 def test_transactions_by_month_channel_weekday(con, ref):
     tx = ref["tx"]
     exp = tx.groupby(["month", "direction"]).agg(

@@ -40,6 +40,7 @@ def _charts(k):
         (bi.plot_new_closed, k["kpi_accounts_by_product"]),
         (bi.plot_balances, k["kpi_balances"]),
         (bi.plot_utilisation, k["kpi_utilisation"]),
+        (bi.plot_segment_product, k["kpi_segment_product"]),
         (bi.plot_transactions_by_month, k["kpi_tx_by_month"]),
         (bi.plot_channel_mix, k["kpi_tx_by_channel"]),
         (bi.plot_top_categories, k["kpi_tx_by_category"]),

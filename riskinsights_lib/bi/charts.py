@@ -20,6 +20,7 @@ __all__ = [
     "plot_new_closed",
     "plot_balances",
     "plot_utilisation",
+    "plot_segment_product",
     "plot_transactions_by_month",
     "plot_channel_mix",
     "plot_top_categories",
@@ -178,6 +179,53 @@ def plot_utilisation(utilisation: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_ylim(bottom=0)
     format_axis_percent(ax)
     return _finish(ax, title, "Month end", "Utilisation (% of limit)", legend="")
+
+
+def plot_segment_product(
+    segment_product: pd.DataFrame, ax: Axes | None = None, *, value: str = "balance"
+) -> Axes:
+    """Heat map of the latest month end by segment x product: balances (EUR m) or accounts.
+
+    Parameters
+    ----------
+    segment_product : output of ``portfolio_by_segment_product``.
+    ax : axes to draw on (a new figure when None).
+    value : ``"balance"`` (EUR millions) or ``"n_accounts"``.
+    """
+    if value not in ("balance", "n_accounts"):
+        raise ValueError(f"value: expected 'balance' or 'n_accounts', got {value!r}")
+    _check(segment_product, "segment_product", {"month_end", "segment", "product_type", value})
+    ax = get_ax(ax, figsize=(9, 3.8))
+    if segment_product.empty:
+        return _no_data(ax, "open accounts")
+    last = segment_product[segment_product["month_end"] == segment_product["month_end"].max()]
+    grid = last.pivot_table(
+        index="segment", columns="product_type", values=value, aggfunc="sum", fill_value=0
+    )
+    grid.index = [_label(i) for i in grid.index]
+    grid.columns = [_label(c) for c in grid.columns]
+    scale, unit, fmt = (
+        (1e6, "Balance (EUR m)", ",.1f") if value == "balance" else (1, "Open accounts", ",.0f")
+    )
+    sns.heatmap(grid / scale, ax=ax, annot=True, fmt=fmt, cmap="cividis", cbar_kws={"label": unit})
+    seg, prod = grid.stack().idxmax()
+    top = grid.loc[seg, prod]
+    if value == "balance" and "product_family" in last.columns:
+        family = last.loc[last["product_type"].map(_label) == prod, "product_family"].iloc[0]
+        same = last.loc[last["product_family"] == family, value].sum()
+        of = "loan" if family == "credit" else "deposit"
+        title = (
+            f"{seg.capitalize()} {prod}s are the largest block: {eur(top)}, "
+            f"{pct(top / same)} of {of} balances in {month_label(last['month_end'].iloc[0])}"
+        )
+    else:
+        what = eur(top) if value == "balance" else f"{num(top)} accounts"
+        title = (
+            f"{seg.capitalize()} {prod}s are the largest block: {what}, "
+            f"{pct(top / grid.to_numpy().sum())} of the total in {month_label(last['month_end'].iloc[0])}"
+        )
+    ax.tick_params(axis="y", rotation=0)
+    return _finish(ax, title, "Product", "Segment")
 
 
 def plot_transactions_by_month(by_month: pd.DataFrame, ax: Axes | None = None) -> Axes:

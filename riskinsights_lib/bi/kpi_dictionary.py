@@ -17,6 +17,7 @@ KPI_TABLE_DESCRIPTIONS = {
     "kpi_accounts_by_product": "Open, new and closed accounts, balances and limits per month end and product",
     "kpi_balances": "Deposit and loan balances per month end",
     "kpi_utilisation": "Credit-limit utilisation of credit cards per month end",
+    "kpi_segment_product": "Open accounts, holders and balances per month end, segment and product",
     "kpi_tx_by_month": "Transactions per month and direction",
     "kpi_tx_by_channel": "Transactions per month and channel",
     "kpi_tx_by_category": "Merchant spend by category group (top N, rest as other)",
@@ -139,6 +140,10 @@ _OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("kpi_roll_rates", "n_accounts"): (
         "Account-months moving from from_bucket to to_bucket",
+        "count",
+    ),
+    ("kpi_segment_product", "n_customers"): (
+        "Customers of the segment holding the product (open)",
         "count",
     ),
     ("kpi_churn", "n_customers"): ("Active customers in the churn mart", "count"),

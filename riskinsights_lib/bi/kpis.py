@@ -28,6 +28,7 @@ KPI_TABLES: dict[str, tuple[Callable[..., pd.DataFrame], dict]] = {
     "kpi_accounts_by_product": (kpis_portfolio.accounts_by_product, {}),
     "kpi_balances": (kpis_portfolio.balances_by_month, {}),
     "kpi_utilisation": (kpis_portfolio.utilisation_by_month, {}),
+    "kpi_segment_product": (kpis_portfolio.portfolio_by_segment_product, {}),
     "kpi_tx_by_month": (kpis_transactions.transactions_by_month, {}),
     "kpi_tx_by_channel": (kpis_transactions.transactions_by_channel, {}),
     "kpi_tx_by_category": (kpis_transactions.transactions_by_category, {"top_n": True}),

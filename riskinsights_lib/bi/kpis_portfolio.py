@@ -16,6 +16,7 @@ __all__ = [
     "accounts_by_product",
     "balances_by_month",
     "utilisation_by_month",
+    "portfolio_by_segment_product",
 ]
 
 
@@ -68,3 +69,14 @@ def utilisation_by_month(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     total_limit, utilisation, mean_utilisation, share_over_90pct``.
     """
     return query(con, "portfolio_utilisation")
+
+
+def portfolio_by_segment_product(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Open accounts, their holders and balances by segment and product at each month end.
+
+    Returns
+    -------
+    DataFrame with ``month_end, segment, product_type, product_family,
+    n_customers, n_accounts, balance`` (only combinations that occur).
+    """
+    return query(con, "portfolio_segment_product")
