@@ -15,6 +15,9 @@ from riskinsights_lib.privacy import pseudonymise
 
 KEY = "test-pseudonym-key"
 SNAP = "2023-09-30"
+#: as in the dirty_mart fixture (tests/conftest.py)
+KEY_DIRTY = "test-pseudonym-key"
+SNAPSHOTS_ALL = ["2023-06-30", "2023-09-30", "2023-12-31"]
 
 
 def _table(db, table: str) -> pd.DataFrame:
@@ -165,3 +168,17 @@ def test_running_twice_gives_the_same_datamart(dirty_raw, tmp_path):
     for table in TABLES:
         a, b = _table(tmp_path / "a.duckdb", table), _table(tmp_path / "b.duckdb", table)
         pd.testing.assert_frame_equal(a, b, obj=table)  # same rows in the same order
+
+
+def test_chunked_window_features_equal_one_pass(dirty_mart, tmp_path, monkeypatch):
+    from riskinsights_lib.datamart import build as build_module
+
+    root, _, _ = dirty_mart
+    monkeypatch.setattr(build_module, "TX_CHUNK_ROWS", 100)  # many customer chunks
+    kwargs = {"run_id": "dirty_run", "snapshots": SNAPSHOTS_ALL, "pseudonym_key": KEY_DIRTY}
+    build_datamart(
+        root / "raw", tmp_path / "chunked.duckdb", max_reject_rate=0.5, progress=False, **kwargs
+    )
+    one = _table(root / "datamart.duckdb", "mart_transaction_features")
+    chunked = _table(tmp_path / "chunked.duckdb", "mart_transaction_features")
+    pd.testing.assert_frame_equal(one, chunked)

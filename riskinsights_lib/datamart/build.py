@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 HABIT_WINDOW = 100
 #: Fewer previous transactions than this leave the habit features empty (not applicable).
 MIN_HISTORY = 5
+#: Transactions per chunk of customers in the window features (bounds their memory).
+TX_CHUNK_ROWS = 2_000_000
 
 _CHANNEL_GROUPS = {
     "card_present": "card",
@@ -183,6 +185,21 @@ def _register_idmap(con: duckdb.DuckDBPyConnection, key: str) -> None:
     con.unregister("_idmap_df")
 
 
+def _customer_chunks(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tuple[int, int]]:
+    """Ranges ``(first, last)`` of customer numbers (``_tx.cnum``), each holding at most
+    ``max_rows`` transactions (a customer with more goes alone)."""
+    counts = con.execute("SELECT cnum, count(*) FROM _tx GROUP BY cnum ORDER BY cnum").fetchall()
+    chunks: list[list[int]] = []
+    total = 0
+    for cnum, n in counts:
+        if not chunks or total + n > max_rows:
+            chunks.append([cnum, cnum])
+            total = 0
+        chunks[-1][1] = cnum
+        total += n
+    return [(first, last) for first, last in chunks]
+
+
 def _derive_home_country(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         "SELECT merchant_country FROM cln_transactions WHERE merchant_country IS NOT NULL "
@@ -288,7 +305,10 @@ def build_datamart(
         )
         _run_sql(con, "customer_features", lookback=feature_lookback_months)
         _run_sql(con, "marts", history_end=end)
-        _run_sql(con, "transaction_features", habit_window=HABIT_WINDOW, min_history=MIN_HISTORY)
+        _run_sql(con, "transaction_prepare")
+        for lo, hi in _customer_chunks(con, TX_CHUNK_ROWS):
+            _run_sql(con, "transaction_windows", habit_window=HABIT_WINDOW, lo=lo, hi=hi)
+        _run_sql(con, "transaction_features", min_history=MIN_HISTORY)
         t0 = done("model marts", t0)
 
         checks = run_checks(con, run_id)

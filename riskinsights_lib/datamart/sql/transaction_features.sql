@@ -1,45 +1,11 @@
 -- Per-transaction anomaly features, from the same customer's EARLIER
 -- transactions only. Velocity windows use RANGE frames on ts that exclude the
 -- current timestamp's peers (strictly earlier). Amount habits use the previous
--- $habit_window transactions of the same customer and direction in
--- (ts, transaction_id) order. Windows run on a narrow table (keys, ts, amount)
--- and are joined back by seq, which keeps the sorts light.
--- Parameters: $habit_window, $min_history.
-
-CREATE OR REPLACE TEMP TABLE _cust_num AS
-SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cnum
-FROM (SELECT DISTINCT customer_id FROM dim_account WHERE account_key <> -1);
-
--- fact_transaction is stored in (ts, transaction_id) order, so its rowid is that order.
-CREATE OR REPLACE TEMP TABLE _tx AS
-SELECT f.rowid AS seq, n.cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
-       f.geography_key, f.mcc_key, f.account_key, f.channel_key, f.transaction_id
-FROM fact_transaction f
-JOIN dim_account a ON a.account_key = f.account_key
-JOIN _cust_num n ON n.customer_id = a.customer_id;
-
-CREATE OR REPLACE TEMP TABLE _tx_windows AS
-SELECT seq, q[1] AS q1, q[2] AS q2, q[3] AS q3, * EXCLUDE (seq, q)
-FROM (
-SELECT seq,
-       quantile_cont(amount, [0.25, 0.5, 0.75]) OVER habit AS q,
-       count(amount) OVER habit AS n_habit,
-       rank() OVER before - 1 AS n_prior,
-       count(*) OVER last_1h AS n_prev_1h,
-       sum(amount) OVER last_1h AS sum_prev_1h,
-       count(*) OVER last_24h AS n_prev_24h,
-       sum(amount) OVER last_24h AS sum_prev_24h,
-       max(ts) OVER before AS prev_ts
-FROM (SELECT seq, cnum, ts, amount, is_debit FROM _tx)
-WINDOW before AS (PARTITION BY cnum ORDER BY ts
-                  RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP),
-       last_1h AS (PARTITION BY cnum ORDER BY ts
-                   RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW EXCLUDE GROUP),
-       last_24h AS (PARTITION BY cnum ORDER BY ts
-                    RANGE BETWEEN INTERVAL 24 HOUR PRECEDING AND CURRENT ROW EXCLUDE GROUP),
-       habit AS (PARTITION BY cnum, is_debit ORDER BY seq
-                 ROWS BETWEEN $habit_window PRECEDING AND 1 PRECEDING)
-);
+-- HABIT_WINDOW (100) transactions of the same customer and direction in
+-- (ts, transaction_id) order. The windows (transaction_windows.sql) run on a
+-- narrow table, customer chunk by customer chunk, and are joined back by seq.
+-- Runs after transaction_prepare.sql and transaction_windows.sql.
+-- Parameters: $min_history.
 
 CREATE OR REPLACE TABLE mart_transaction_features AS
 WITH first_country AS (
