@@ -108,6 +108,8 @@ def test_charts_readings_and_card(panel, tmp_path):
     assert "outside the ±20% bar" in narrative.calibration_reading(0.05, 0.07, 0.001, 0.06)
     auc_ok, cal_ok, _ = narrative.quality_bar(0.72, 0.74, 0.065, 0.07)
     assert auc_ok and cal_ok
+    auc_ok, _, text = narrative.quality_bar(0.849, 0.900, 0.046, 0.056, auc_interval=(0.825, 0.872))
+    assert not auc_ok and "inside the 95% bootstrap interval" in text
     model_card = sc.model_card.build_model_card(
         card,
         title="Test card",

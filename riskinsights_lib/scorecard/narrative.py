@@ -177,16 +177,31 @@ def quality_bar(
     mean_pd: float,
     default_rate: float,
     *,
+    auc_interval: tuple[float, float] | None = None,
     auc_share: float = 0.95,
     tolerance: float = 0.2,
 ) -> tuple[bool, bool, str]:
-    """Check the two quality bars; returns ``(auc_ok, calibration_ok, markdown)``."""
+    """Check the two quality bars; returns ``(auc_ok, calibration_ok, markdown)``.
+
+    With ``auc_interval`` (the bootstrap interval of ``oot_auc``) the text says
+    whether the AUC bar lies inside it, i.e. whether the verdict is within noise.
+    """
     share = oot_auc / oracle_auc
     rel = mean_pd / default_rate - 1
     auc_ok, cal_ok = share >= auc_share, abs(rel) <= tolerance
+    target = auc_share * oracle_auc
+    noise = ""
+    if auc_interval is not None:
+        low, high = auc_interval
+        inside = low <= target <= high
+        noise = (
+            f" The bar, AUC {target:.3f}, lies {'inside' if inside else 'outside'} the 95% bootstrap "
+            f"interval of the out-of-time AUC ({low:.3f}-{high:.3f})"
+            + (": the verdict is within sampling noise." if inside else ".")
+        )
     text = (
         f"- Discrimination: out-of-time AUC {oot_auc:.3f} is {share:.1%} of the oracle AUC {oracle_auc:.3f} "
-        f"(bar {auc_share:.0%}): **{'met' if auc_ok else 'missed'}**.\n"
+        f"(bar {auc_share:.0%}): **{'met' if auc_ok else 'missed'}**.{noise}\n"
         f"- Calibration: mean PD {mean_pd:.2%} vs observed {default_rate:.2%}, {rel:+.1%} relative "
         f"(bar ±{tolerance:.0%}): **{'met' if cal_ok else 'missed'}**."
     )
