@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -273,12 +274,13 @@ def build_datamart(
         bar.set_postfix_str(stage)
         return time.perf_counter()
 
+    spill_dir = db_path.parent / ".duckdb_tmp"  # DuckDB spills here beyond its memory limit
     con = duckdb.connect(str(tmp))
     try:
         con.execute("SET enable_progress_bar = false")  # the stage bar below says enough
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
-        con.execute(f"SET temp_directory = '{str(db_path.parent / '.duckdb_tmp')}'")
+        con.execute(f"SET temp_directory = '{spill_dir}'")
         t0 = time.perf_counter()
         raw_counts = {s.name: stage_source(con, raw_dir, s) for s in SOURCES}
         end = history_end or derive_history_end(con)
@@ -324,10 +326,12 @@ def build_datamart(
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
+        shutil.rmtree(spill_dir, ignore_errors=True)
         raise
     finally:
         bar.close()
     con.close()
+    shutil.rmtree(spill_dir, ignore_errors=True)
     os.replace(tmp, db_path)
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
 
