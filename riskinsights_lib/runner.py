@@ -200,32 +200,49 @@ def _say(message: str) -> None:
 def _run_waves(
     run: _Run, waves: list[list[NotebookSpec]], jobs: int, job_args: dict[str, tuple]
 ) -> str | None:
-    """Execute the waves; return the first failure's one-line message, or None."""
-    total, done, t0 = sum(len(w) for w in waves), 0, time.perf_counter()
+    """Execute the waves, at most ``jobs`` notebooks at once; return the first failure, or None.
+
+    After a failure no further notebook starts; those already running finish.
+    """
+    total, t0 = sum(len(w) for w in waves), time.perf_counter()
+    counter = {"started": 0, "done": 0}
+    failure: str | None = None
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-    failure = None
+
+    def start(spec: NotebookSpec) -> None:
+        counter["started"] += 1
+        run.entry(spec.name).update(status="running", metrics={}, error=None)
+        _say(f"[{counter['started']}/{total}] running {spec.name} ...")
+
     try:
         for wave in waves:
+            queue = list(wave)
+            running: dict[Future, NotebookSpec] = {}
+            while queue or running:
+                while queue and not failure and (pool is None or len(running) < jobs):
+                    spec = queue.pop(0)
+                    start(spec)
+                    if pool is None:
+                        failure = _finish(
+                            run,
+                            spec,
+                            execute_one(*job_args[spec.name]),
+                            counter,
+                            total,
+                            t0,
+                            failure,
+                        )
+                    else:
+                        running[pool.submit(execute_one, *job_args[spec.name])] = spec
+                if failure:
+                    queue.clear()
+                if running:
+                    finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        spec = running.pop(future)
+                        failure = _finish(run, spec, future.result(), counter, total, t0, failure)
             if failure:
                 break
-            running: dict[Future | None, NotebookSpec] = {}
-            for spec in wave:
-                run.entry(spec.name).update(status="running", metrics={}, error=None)
-                _say(f"[{done + len(running) + 1}/{total}] running {spec.name} ...")
-                if pool:
-                    running[pool.submit(execute_one, *job_args[spec.name])] = spec
-                else:
-                    running[None] = spec
-                    result = execute_one(*job_args[spec.name])
-                    done, failure = _finish(run, spec, result, done, total, t0, failure)
-                    running.clear()
-                    if failure:
-                        break
-            while pool and running:
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    spec = running.pop(future)
-                    done, failure = _finish(run, spec, future.result(), done, total, t0, failure)
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -236,28 +253,26 @@ def _finish(
     run: _Run,
     spec: NotebookSpec,
     result: dict,
-    done: int,
+    counter: dict,
     total: int,
     t0: float,
     failure: str | None,
-):
+) -> str | None:
     entry = run.entry(spec.name)
     entry.update(result)
-    entry["html"] = (
-        f"reports/{spec.name}.html"
-        if (run.dir / "reports" / f"{spec.name}.html").exists()
-        else None
-    )
+    html_file = run.dir / "reports" / f"{spec.name}.html"
+    entry["html"] = f"reports/{spec.name}.html" if html_file.exists() else None
     entry["metrics"] = read_metrics(run.dir / "metrics" / f"{spec.name}.json")
-    done += 1
+    counter["done"] += 1
     elapsed = dt.timedelta(seconds=round(time.perf_counter() - t0))
     _say(
-        f"[{done}/{total}] {spec.name} {result['status']} in {result['seconds']:,.1f} s (elapsed {elapsed})"
+        f"[{counter['done']}/{total} done] {spec.name} {result['status']} in "
+        f"{result['seconds']:,.1f} s (elapsed {elapsed})"
     )
     run.save()
     if result["status"] == "failed" and failure is None:
-        failure = f"{spec.name} failed: {result['error']}"
-    return done, failure
+        return f"{spec.name} failed: {result['error']}"
+    return failure
 
 
 def _point_latest(root: Path, run_dir: Path) -> None:
