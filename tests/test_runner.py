@@ -113,14 +113,15 @@ def test_success_writes_reports_run_json_and_latest(project):
 
 
 @pytest.mark.slow
-def test_failing_notebook_stops_keeps_traceback_and_exits_nonzero(project, capsys):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_failing_notebook_stops_keeps_traceback_and_exits_nonzero(project, capsys, jobs):
     _notebook(
         project["books"],
         "02_beta",
         "raise ValueError('planned failure in beta')",
         depends_on=["01_alpha"],
     )
-    assert _run(project) == 1
+    assert _run(project, "--jobs", jobs) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "run_all: 02_beta failed: ValueError: planned failure in beta"
     run_dir = _only_run(project["outputs"])
