@@ -66,11 +66,11 @@ def draw_habits(
         1,
     )
     return Habits(
-        util_base=rng.normal(-1.3, 0.3, n),
+        util_base=rng.normal(-1.3, 0.25, n),
         current_base=rng.normal(0.0, 0.2, n),
         savings_base=income * rng.lognormal(np.log(0.25), 0.7, n),
         dpd_offset=rng.integers(1, 30, n),
-        activity=activity_mean * rng.lognormal(-0.02, 0.2, n),
+        activity=activity_mean * rng.lognormal(-0.011, 0.15, n),
         hour=np.clip(rng.normal(14.0, 2.5, n), 9, 20),
         channel_cum=np.cumsum(probs[:, :3], axis=1),
         categories=cats,
@@ -146,7 +146,7 @@ def balances_frame(
     overdrawn = 1.0 / (1.0 + np.exp(-(2.5 * (stress - 1.2) + 0.3 * rng.standard_normal(k))))
     current = current - np.where(limit > 0, limit * overdrawn, 0.0)
     savings = habits.savings_base[cust] * np.exp(-0.6 * stress - 0.7 * diseng + 0.1 * eps)
-    util = 1.0 / (1.0 + np.exp(-(habits.util_base[cust] + 1.3 * stress + 0.2 * eps)))
+    util = 1.0 / (1.0 + np.exp(-(habits.util_base[cust] + 1.3 * stress + 0.15 * eps)))
     card = np.minimum(limit * np.minimum(util + 0.06 * np.minimum(dpd_now, 4), 1.08), 50_000)
 
     # outstanding loan balance by the annuity schedule

@@ -3,7 +3,7 @@
 Each customer carries a state the bank cannot see directly:
 
 - ``stress``: AR(1) financial stress, pulled towards a level set by the static
-  risk factor ``z``, unemployment and the macro factor;
+  risk factor ``z``, unemployment and the macro factor, kicked up by rare life events;
 - ``jobless``: job loss (hazard rises with ``z`` and the macro factor) and re-employment;
 - ``diseng``: AR(1) disengagement, pulled towards the static disloyalty ``u``,
   lower with tenure, kicked up by competitor offers;
@@ -35,20 +35,22 @@ class DynamicsParams:
     stress_z: float = 0.6
     stress_job: float = 2.2
     stress_macro: float = 0.35
-    stress_sigma: float = 0.4
+    stress_sigma: float = 0.3
+    life_p: float = 0.02
+    life_kick: float = 1.5
     job_a: float = -4.7
     job_z: float = 0.2
     job_macro: float = 0.8
     rehire_p: float = 0.10
-    dq_a: float = -6.5
+    dq_a: float = -6.4
     dq_stress: float = 1.25
     dq_job: float = 1.0
     dq_stress_job: float = 0.45
     dq_lowinc_stress: float = 0.6
     dq_macro: float = 0.2
-    roll_a: tuple[float, float, float] = (-1.9, -0.9, 0.2)
-    roll_stress: float = 0.9
-    roll_job: float = 0.9
+    roll_a: tuple[float, float, float] = (-1.6, -1.0, -0.4)
+    roll_stress: float = 0.5
+    roll_job: float = 0.6
     roll_macro: float = 0.3
     stay_p: float = 0.2
     diseng_psi: float = 0.92
@@ -59,13 +61,14 @@ class DynamicsParams:
     offer_kick: float = 0.6
     move_a: float = -5.8
     move_g: float = 1.4
-    churn_a: float = -3.5
+    churn_a: float = -3.75
     churn_g: float = 0.95
     churn_moved: float = 0.6
     churn_g_single: float = 0.5
     churn_products: float = 0.6
     churn_tenure: float = 0.4
     churn_macro: float = 0.2
+    churn_offer: float = 1.5
     close_share: float = 0.6
 
 
@@ -154,7 +157,7 @@ def step(
     """
     p = params
     n = len(state.stress)
-    u_job, u_dq, u_cure, u_move, u_offer, u_churn, u_close = rng.random((7, n))
+    u_job, u_dq, u_cure, u_move, u_offer, u_churn, u_close, u_life = rng.random((8, n))
     eps_s, eps_g = rng.standard_normal((2, n))
 
     onboarded = ctx.onboard_month <= month
@@ -169,7 +172,13 @@ def step(
     jobless = np.where(alive, (state.jobless | lose) & ~rehire, state.jobless)
     # financial stress
     target = p.stress_z * ctx.z + p.stress_job * jobless + p.stress_macro * macro
-    stress = p.stress_phi * state.stress + (1 - p.stress_phi) * target + p.stress_sigma * eps_s
+    life = (u_life < p.life_p) & alive  # illness, divorce, a broken boiler: unforeseeable
+    stress = (
+        p.stress_phi * state.stress
+        + (1 - p.stress_phi) * target
+        + p.stress_sigma * eps_s
+        + p.life_kick * life
+    )
     # disengagement
     tenure = np.log1p(np.maximum(month - ctx.onboard_month, 0) / 12.0)
     offer = (u_offer < p.offer_p) & alive
@@ -216,6 +225,7 @@ def step(
             - p.churn_products * (ctx.n_products - 1)
             - p.churn_tenure * tenure
             + p.churn_macro * macro
+            + p.churn_offer * offer
         )
         event = onboarded & (state.churn == 0) & (new_dpd == 0) & (u_churn < hazard)
         churn = np.where(event, np.where(u_close < p.close_share, 1, 2), state.churn).astype(
