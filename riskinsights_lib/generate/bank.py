@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 
 from riskinsights_lib.generate import oracle
@@ -32,6 +31,7 @@ from riskinsights_lib.generate.accounts import (
 )
 from riskinsights_lib.generate.attributes import attribute_history
 from riskinsights_lib.generate.balances import balances_frame, draw_habits
+from riskinsights_lib.generate.chunk_inputs import transaction_inputs
 from riskinsights_lib.generate.customers import customer_ids, draw_customers
 from riskinsights_lib.generate.dirty import DIRTY_SPECS, add_dirty_rows, string_columns
 from riskinsights_lib.generate.dynamics import DynamicsParams, StepContext, initial_state
@@ -44,8 +44,9 @@ from riskinsights_lib.generate.reference import (
 )
 from riskinsights_lib.generate.schemas import SCHEMAS
 from riskinsights_lib.generate.simulate import activity_counts, simulate_main
+from riskinsights_lib.generate.snapshots import score_snapshot
 from riskinsights_lib.generate.timeline import Timeline, macro_path
-from riskinsights_lib.generate.transactions import TxInputs, transactions_chunk
+from riskinsights_lib.generate.transactions import transactions_chunk
 from riskinsights_lib.generate.writer import (
     FORMATS,
     TableWriter,
@@ -79,10 +80,6 @@ class GenerationSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
 
 
 def _check_args(
@@ -246,67 +243,22 @@ def generate_bank(
     # truth: true probabilities and realised labels per snapshot
     default_rows, churn_rows, snap_stats = [], [], []
     for s in tqdm(snap_idx, desc="truth", disable=not progress):
-        pop_d = oracle.default_population(credit_open, path, s)
-        pop_c = oracle.churn_population(any_open, activity, s)
-        members = np.flatnonzero(pop_d | pop_c)
-        p_def, p_churn = oracle.true_probabilities(
-            path.states[s],
-            ctx,
+        frames = score_snapshot(
             s,
+            path,
+            ctx,
             macro,
             r_truth,
             params=params,
-            members=members,
+            timeline=tl,
+            credit_open=credit_open,
+            any_open=any_open,
+            activity=activity,
             n_paths=truth_paths,
         )
-        y_def, def_month = oracle.realised_default(path, s)
-        y_churn = oracle.realised_churn(path, s)
-        in_d, in_c = pop_d[members], pop_c[members]
-        snap_date = tl.month_ends[s]
-        md, mc = members[in_d], members[in_c]
-        default_rows.append(
-            pd.DataFrame(
-                {
-                    "customer_id": customer_ids(md),
-                    "snapshot_date": snap_date,
-                    "true_pd_12m": np.round(p_def[in_d], 6),
-                    "default_12m": y_def[md].astype(np.int8),
-                    "default_event_month": np.where(
-                        def_month[md] >= 0,
-                        tl.month_ends[np.maximum(def_month[md], 0)],
-                        np.datetime64("NaT"),
-                    ),
-                }
-            )
-        )
-        churn_rows.append(
-            pd.DataFrame(
-                {
-                    "customer_id": customer_ids(mc),
-                    "snapshot_date": snap_date,
-                    "true_churn_6m": np.round(p_churn[in_c], 6),
-                    "churn_6m": y_churn[mc].astype(np.int8),
-                    "churn_event_month": np.where(
-                        path.churn_month[mc] >= 0,
-                        tl.month_ends[np.maximum(path.churn_month[mc], 0)],
-                        np.datetime64("NaT"),
-                    ),
-                }
-            )
-        )
-        snap_stats.append(
-            {
-                "snapshot_date": str(snap_date),
-                "n_default_population": int(len(md)),
-                "default_rate": float(y_def[md].mean()) if len(md) else float("nan"),
-                "mean_true_pd": float(p_def[in_d].mean()) if len(md) else float("nan"),
-                "oracle_auc_default": _auc(y_def[md], p_def[in_d]),
-                "n_churn_population": int(len(mc)),
-                "churn_rate": float(y_churn[mc].mean()) if len(mc) else float("nan"),
-                "mean_true_churn": float(p_churn[in_c].mean()) if len(mc) else float("nan"),
-                "oracle_auc_churn": _auc(y_churn[mc], p_churn[in_c]),
-            }
-        )
+        default_rows.append(frames[0])
+        churn_rows.append(frames[1])
+        snap_stats.append(frames[2])
 
     # raw extracts: customers, attributes, accounts, references
     rows: dict[str, int] = {}
@@ -415,7 +367,7 @@ def generate_bank(
                 rows["balances"],
             )
             rows["balances"] += written
-            inputs = _tx_inputs(
+            inputs = transaction_inputs(
                 lo,
                 hi,
                 acc,
@@ -500,57 +452,3 @@ def generate_bank(
     (truth / "oracle.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     log.info("generated %s transactions in %.1f s", f"{n_tx:,}", summary.seconds)
     return summary
-
-
-def _tx_inputs(
-    lo, hi, acc, bal, path, profile, habits, activity, tl, end_day, churn_close_day, t_idx
-) -> TxInputs:
-    """Chunk-local inputs of the transaction generator."""
-    sl = slice(lo, hi)
-    nc = hi - lo
-    om = profile.onboard_month[sl]
-    churn, churn_month = path.churn[sl], path.churn_month[sl]
-    live = (t_idx >= om[:, None]) & ((churn != 1) | (churn_month[:, None] == t_idx))
-    salaried = np.isin(profile.employment[sl], (0, 1, 3))
-    salary_on = live & salaried[:, None] & ~path.jobless[sl] & ~path.moved[sl]
-    start_day = _days(np.array([tl.start_date], "datetime64[D]"))[0]
-    win_lo = np.maximum(_days(profile.onboard_day[sl]), start_day)
-    ccd = churn_close_day[sl]
-    win_hi = np.where(np.isnat(ccd), end_day, ccd.astype("datetime64[D]").astype(np.int64))
-    cust_local = acc["customer"].to_numpy() - lo
-    prod = acc["product"].to_numpy()
-
-    def first_of(product: int) -> np.ndarray:
-        idx = np.full(nc, -1, np.int64)
-        rows = np.flatnonzero(prod == product)[::-1]  # the first account wins
-        idx[cust_local[rows]] = rows
-        return idx
-
-    card = first_of(2)
-    card_lo = np.full(nc, np.iinfo(np.int64).max)
-    card_hi = np.full(nc, end_day)
-    has = card >= 0
-    card_lo[has] = _days(acc["open_day"].to_numpy()[card[has]])
-    close = acc["close_day"].to_numpy("datetime64[D]")[card[has]]
-    card_hi[has] = np.where(np.isnat(close), end_day, close.astype(np.int64))
-    rep = bal[(bal["instalment_paid"] > 0)]
-    return TxInputs(
-        counts=activity[sl],
-        salary_on=salary_on,
-        salary=profile.annual_income[sl] * 0.72 / 12.0,
-        irregular=profile.employment[sl] == 1,
-        payday=profile.payday[sl],
-        habits=habits.take(sl),
-        win_lo=win_lo,
-        win_hi=win_hi,
-        bills_on=live,
-        cur=first_of(0),
-        sav=first_of(1),
-        card=card,
-        card_lo=card_lo,
-        card_hi=card_hi,
-        repay_cust=rep["customer"].to_numpy() - lo,
-        repay_month=rep["month"].to_numpy(),
-        repay_amount=rep["instalment_paid"].to_numpy(),
-        account_ids=pa.array(acc["account_id"].to_numpy()),
-    )
