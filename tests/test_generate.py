@@ -420,3 +420,51 @@ def test_parquet_option_writes_typed_files(tmp_path):
     dirty = pd.read_csv(tmp_path / "truth" / "dirty_rows.csv")
     assert "unparseable_value" not in set(dirty["defect"])
     assert not list(raw.glob("*.csv"))
+
+
+def test_profile_and_plot_helpers_summarise_without_personal_data(bank):
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    from riskinsights_lib.generate import plots, profile
+
+    out, summary = bank
+    raw = out / "raw"
+    segments = profile.segment_counts(raw, "csv")
+    holding = profile.product_holding(raw, "csv")
+    assert segments.sum() == summary.n_customers
+    assert set(segments.index) <= {"mass", "affluent", "private", "small_business"}
+    assert 0.5 <= holding["any credit product"] <= 0.7
+    assert holding["current_account"] > 0.9
+    balances = profile.balance_by_product(raw, "csv", summary.monthly[-1]["month_end"])
+    assert set(balances.columns) == {"product_type", "balance", "utilisation"}
+    by_hour = profile.transactions_by_hour(raw, "csv")
+    by_day = profile.transactions_by_day(raw, "csv")
+    assert (
+        by_hour["transactions"].sum()
+        == by_day["transactions"].sum()
+        > 0.99 * summary.n_transactions
+    )
+    truth = pd.read_csv(out / "truth" / "default_truth.csv")
+    table = profile.truth_calibration(truth, "true_pd_12m", "default_12m")
+    assert len(table) == 10 and table["realised_rate"].iloc[-1] > table["realised_rate"].iloc[0]
+    with pytest.raises(ValueError, match="nope"):
+        profile.truth_calibration(truth, "nope", "default_12m")
+    for text in (
+        profile.describe_generation(summary),
+        profile.describe_holding(segments, holding),
+        profile.describe_balances(balances),
+        profile.describe_transactions(by_hour, by_day),
+        profile.describe_oracle(summary),
+    ):
+        assert "@" not in text and "nan" not in text
+    axes = [
+        plots.plot_counts(segments, title="t", xlabel="x"),
+        plots.plot_shares(holding, title="t"),
+        plots.plot_balances(balances),
+        plots.plot_events_vs_macro(profile.monthly_table(summary)),
+        plots.plot_transactions_by(by_hour, "hour", title="t", xlabel="x"),
+        plots.plot_truth_calibration(table, what="default"),
+    ]
+    assert all(isinstance(ax, Axes) for ax in axes)
+    plt.close("all")

@@ -83,10 +83,24 @@ def plot_events_vs_macro(monthly: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     twin.set_ylabel("Macro stress factor (0 = normal)")
     twin.grid(False)
     peak = monthly["macro"].idxmax()
-    ax.set_title(f"Defaults follow the downturn that peaks in {peak:%B %Y}; churn stays steady")
+    stressed = monthly["macro"] >= monthly["macro"].median()
+    uplift = (
+        monthly.loc[stressed, "new_defaults"].mean()
+        / max(monthly.loc[~stressed, "new_defaults"].mean(), 1e-9)
+        - 1
+    )
+    ax.set_title(
+        f"New defaults run {uplift:+.0%} higher in the stressed months around the {peak:%B %Y} peak"
+    )
     handles = ax.get_legend_handles_labels()
     twin_handles = twin.get_legend_handles_labels()
-    ax.legend(handles[0] + twin_handles[0], handles[1] + twin_handles[1], loc="upper left")
+    ax.legend(
+        handles[0] + twin_handles[0],
+        handles[1] + twin_handles[1],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.15),
+        ncol=3,
+    )
     ax.set_xlabel("Month end")
     return ax
 

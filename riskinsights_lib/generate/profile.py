@@ -80,11 +80,13 @@ def monthly_table(summary: GenerationSummary) -> pd.DataFrame:
 
 
 def segment_counts(raw_dir: Path, file_format: str) -> pd.Series:
-    """Customers per segment in their latest attribute row."""
+    """Customers per segment in their latest attribute row (customers of the KYC extract only)."""
     src = _source(raw_dir, "customer_attributes", file_format)
+    known = _source(raw_dir, "customers", file_format)
     df = _query(
         f"""
-        with a as (select customer_id, segment, {_cast("effective_from", "date", file_format)} as day from {src}),
+        with a as (select customer_id, segment, {_cast("effective_from", "date", file_format)} as day from {src}
+                   where customer_id in (select customer_id from {known})),
              latest as (select * from a where customer_id is not null and day is not null
                         qualify row_number() over (partition by customer_id order by day desc) = 1)
         select segment, count(*) as customers from latest group by segment order by customers desc
