@@ -9,8 +9,7 @@ ETL's quarantine can be checked row by row. See docs/data_contract.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,7 +46,6 @@ class DirtySpec:
     unparseable_col: str = ""
     unparseable_values: tuple[str, ...] = ()
     range_col: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 DIRTY_SPECS: dict[str, DirtySpec] = {
@@ -167,7 +165,6 @@ def add_dirty_rows(
     file_format: str,
     end_date: dt.date,
     counter: int = 0,
-    month_end_future: Callable[[int], list] | None = None,
 ) -> tuple[pa.Table, pd.DataFrame, int]:
     """Add dirty copies to ``table`` (already in its written schema).
 
