@@ -456,6 +456,7 @@ def test_profile_and_plot_helpers_summarise_without_personal_data(bank):
         profile.describe_balances(balances),
         profile.describe_transactions(by_hour, by_day),
         profile.describe_oracle(summary),
+        profile.describe_planted(*profile.planted_counts(out / "truth"), summary),
     ):
         assert "@" not in text and "nan" not in text
     axes = [

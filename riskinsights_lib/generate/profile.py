@@ -32,6 +32,8 @@ __all__ = [
     "describe_balances",
     "describe_transactions",
     "describe_oracle",
+    "planted_counts",
+    "describe_planted",
 ]
 
 
@@ -244,4 +246,28 @@ def describe_transactions(by_hour: pd.DataFrame, by_day: pd.DataFrame) -> str:
         f"Card spending peaks at **{int(hours.idxmax())}:00** and only {night:.1%} happens between midnight "
         f"and 06:00. Salary credits cluster on days {top_days} of the month (pay days, moved forward "
         f"before weekends), and spending follows them."
+    )
+
+
+def planted_counts(truth_dir: Path) -> tuple[pd.Series, pd.DataFrame]:
+    """Planted anomalies per type, and dirty rows per source and defect (from ``truth/``)."""
+    truth_dir = Path(truth_dir)
+    anomalies = pd.read_csv(truth_dir / "anomalies.csv")
+    dirty = pd.read_csv(truth_dir / "dirty_rows.csv")
+    by_type = anomalies["anomaly_type"].value_counts().rename("transactions")
+    by_source = dirty.pivot_table(
+        index="source", columns="defect", values="row_number", aggfunc="count", fill_value=0
+    )
+    return by_type, by_source
+
+
+def describe_planted(
+    by_type: pd.Series, by_source: pd.DataFrame, summary: GenerationSummary
+) -> str:
+    """A short markdown reading of the planted anomalies and dirty rows."""
+    return (
+        f"**{int(by_type.sum()):,} anomalous transactions** are planted ({summary.anomaly_rate:.2%} of all), "
+        f"{len(by_type)} types from {int(by_type.min()):,} to {int(by_type.max()):,} each; the anomaly notebook "
+        f"is scored against them. **{int(by_source.to_numpy().sum()):,} dirty rows** are added across "
+        f"{len(by_source)} sources and {by_source.shape[1]} defect kinds; the ETL must quarantine exactly these."
     )
