@@ -33,7 +33,7 @@ from riskinsights_lib.generate.attributes import attribute_history
 from riskinsights_lib.generate.balances import balances_frame, draw_habits
 from riskinsights_lib.generate.chunk_inputs import transaction_inputs
 from riskinsights_lib.generate.customers import customer_ids, draw_customers
-from riskinsights_lib.generate.dirty import DIRTY_SPECS, add_dirty_rows, string_columns
+from riskinsights_lib.generate.dirty import DirtyWriter
 from riskinsights_lib.generate.dynamics import DynamicsParams, StepContext, initial_state
 from riskinsights_lib.generate.reference import (
     COUNTRY_TABLE,
@@ -50,7 +50,6 @@ from riskinsights_lib.generate.transactions import transactions_chunk
 from riskinsights_lib.generate.writer import (
     FORMATS,
     TableWriter,
-    cast_to_text,
     to_arrow,
     write_table,
 )
@@ -262,38 +261,9 @@ def generate_bank(
 
     # raw extracts: customers, attributes, accounts, references
     rows: dict[str, int] = {}
-    dirty_lists: list[pd.DataFrame] = []
     ext = file_format
-
-    def _write_with_dirt(
-        source: str,
-        table: pa.Table,
-        path_: Path,
-        writer: TableWriter | None = None,
-        counter: int = 0,
-        offset: int = 0,
-    ) -> tuple[int, int]:
-        spec = DIRTY_SPECS[source]
-        table = cast_to_text(table, string_columns(spec, file_format))
-        table, listed, counter = add_dirty_rows(
-            table,
-            spec,
-            r_dirty,
-            rate=dirty_row_rate,
-            file_format=file_format,
-            end_date=tl.end_date,
-            counter=counter,
-        )
-        if len(listed):
-            listed.insert(0, "file", str(path_.relative_to(out)))
-            listed.insert(0, "source", source)
-            listed["row_number"] = listed["row_number"] + offset + 1
-            dirty_lists.append(listed)
-        if writer is None:
-            write_table(table, path_, file_format)
-        else:
-            writer.write(table)
-        return table.num_rows, counter
+    dirt = DirtyWriter(out, file_format, r_dirty, rate=dirty_row_rate, end_date=tl.end_date)
+    _write_with_dirt = dirt.write
 
     rows["customers"], _ = _write_with_dirt(
         "customers", to_arrow(customers, SCHEMAS["customers"]), raw / f"customers.{ext}"
@@ -405,11 +375,7 @@ def generate_bank(
     churn_truth.to_csv(truth / "churn_truth.csv", index=False, date_format="%Y-%m-%d")
     anomaly_table = pa.concat_tables(anomalies).to_pandas()
     anomaly_table.to_csv(truth / "anomalies.csv", index=False)
-    dirty = (
-        pd.concat(dirty_lists, ignore_index=True)
-        if dirty_lists
-        else pd.DataFrame(columns=["source", "file", "row_number", "record_key", "defect"])
-    )
+    dirty = dirt.listing()
     dirty.to_csv(truth / "dirty_rows.csv", index=False)
 
     onboarded = profile.onboard_month[:, None] <= np.arange(n_months)[None, :]

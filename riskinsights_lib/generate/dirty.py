@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DEFECTS", "DirtySpec", "DIRTY_SPECS", "add_dirty_rows", "string_columns"]
+from riskinsights_lib.generate.writer import TableWriter, cast_to_text, write_table
+
+__all__ = ["DEFECTS", "DirtySpec", "DIRTY_SPECS", "add_dirty_rows", "string_columns", "DirtyWriter"]
 
 DEFECTS = (
     "missing_key",
@@ -246,3 +249,73 @@ def add_dirty_rows(
         }
     )
     return out, listed, counter + n_dirty
+
+
+class DirtyWriter:
+    """Write extracts with their dirty rows and keep the listing for ``truth/dirty_rows.csv``.
+
+    Parameters
+    ----------
+    run_dir : the run folder (listed file paths are relative to it).
+    file_format : ``"csv"`` or ``"parquet"``.
+    rng : random generator of the dirty rows.
+    rate : share of rows added per source.
+    end_date : last day of the history.
+    """
+
+    def __init__(
+        self,
+        run_dir: Path,
+        file_format: str,
+        rng: np.random.Generator,
+        *,
+        rate: float,
+        end_date: dt.date,
+    ) -> None:
+        self.run_dir = Path(run_dir)
+        self.file_format = file_format
+        self.rng = rng
+        self.rate = rate
+        self.end_date = end_date
+        self._listed: list[pd.DataFrame] = []
+
+    def write(
+        self,
+        source: str,
+        table: pa.Table,
+        path: Path,
+        writer: TableWriter | None = None,
+        counter: int = 0,
+        offset: int = 0,
+    ) -> tuple[int, int]:
+        """Add dirty rows to ``table`` and write it (whole, or appended to ``writer`` after ``offset`` rows).
+
+        Returns the rows written and the updated fresh-id counter.
+        """
+        spec = DIRTY_SPECS[source]
+        table = cast_to_text(table, string_columns(spec, self.file_format))
+        table, listed, counter = add_dirty_rows(
+            table,
+            spec,
+            self.rng,
+            rate=self.rate,
+            file_format=self.file_format,
+            end_date=self.end_date,
+            counter=counter,
+        )
+        if len(listed):
+            listed.insert(0, "file", str(Path(path).relative_to(self.run_dir)))
+            listed.insert(0, "source", source)
+            listed["row_number"] = listed["row_number"] + offset + 1
+            self._listed.append(listed)
+        if writer is None:
+            write_table(table, path, self.file_format)
+        else:
+            writer.write(table)
+        return table.num_rows, counter
+
+    def listing(self) -> pd.DataFrame:
+        """All dirty rows written so far: ``source, file, row_number, record_key, defect``."""
+        if not self._listed:
+            return pd.DataFrame(columns=["source", "file", "row_number", "record_key", "defect"])
+        return pd.concat(self._listed, ignore_index=True)
