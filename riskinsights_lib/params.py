@@ -54,6 +54,12 @@ class RunSection(_Section):
         min_length=2,
         description="Model snapshot dates (month ends): the first is development, the last out-of-time",
     )
+    pseudonym_key: str = Field(
+        "riskinsights-demo-key",
+        min_length=8,
+        description="Key of the keyed hash that replaces natural ids past the raw layer "
+        "(02 hashes, 04/05 join the truth with it; env RISKINSIGHTS_PSEUDONYM_KEY wins)",
+    )
     outputs_dir: str = Field("outputs", min_length=1, description="Folder that holds run folders")
     show_code: bool = Field(False, description="Show code cells in the HTML reports")
 
@@ -111,11 +117,6 @@ class GenerateDataSection(_Section):
 class EtlStarSchemaSection(_Section):
     """02: the DuckDB star schema and model marts."""
 
-    pseudonym_key: str = Field(
-        "riskinsights-demo-key",
-        min_length=8,
-        description="Key of the keyed hash of natural ids (env RISKINSIGHTS_PSEUDONYM_KEY wins)",
-    )
     max_reject_rate: float = Field(
         0.02,
         ge=0,
@@ -158,11 +159,6 @@ class DefaultScoringSection(_Section):
     xgb_n_estimators: int = Field(300, gt=0)
     xgb_max_depth: int = Field(3, gt=0, le=12)
     xgb_learning_rate: float = Field(0.05, gt=0, le=1)
-    pseudonym_key: str = Field(
-        "riskinsights-demo-key",
-        min_length=8,
-        description="Key of the datamart's hashed ids, to join the truth for the oracle ceiling",
-    )
 
 
 class ChurnPredictionSection(_Section):
@@ -193,11 +189,6 @@ class ChurnPredictionSection(_Section):
     income_per_product: float = Field(
         60.0, ge=0, description="Customer value: yearly income per product held (EUR)"
     )
-    pseudonym_key: str = Field(
-        "riskinsights-demo-key",
-        min_length=8,
-        description="Key of the datamart's hashed ids, to join the truth for the oracle ceiling",
-    )
 
     @model_validator(mode="after")
     def _check_split(self) -> ChurnPredictionSection:
@@ -210,7 +201,11 @@ class AnomalyExplorationSection(_Section):
     """06: the transaction anomaly detector."""
 
     n_estimators: int = Field(200, gt=0)
-    max_samples: int = Field(4096, gt=1, description="Rows drawn to grow each tree (4096 beat 256 and 1024 on the CI-scale bank)")
+    max_samples: int = Field(
+        4096,
+        gt=1,
+        description="Rows drawn to grow each tree (4096 beat 256 and 1024 on the CI-scale bank)",
+    )
     contamination: float = Field(0.005, gt=0, lt=0.5)
     fit_sample: int = Field(200_000, gt=0, description="Transactions sampled to fit the detectors")
     score_chunk: int = Field(
@@ -220,7 +215,11 @@ class AnomalyExplorationSection(_Section):
         200, gt=0, description="k: transactions the analyst team reviews per day"
     )
     lof_neighbors: int = Field(20, gt=1)
-    lof_fit_rows: int = Field(5_000, gt=1, description="Transactions the LOF baseline is fitted on (each score is a neighbour search among them)")
+    lof_fit_rows: int = Field(
+        5_000,
+        gt=1,
+        description="Transactions the LOF baseline is fitted on (each score is a neighbour search among them)",
+    )
 
 
 class Params(_Section):

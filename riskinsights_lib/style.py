@@ -20,6 +20,7 @@ __all__ = [
     "percent",
     "format_axis_thousands",
     "format_axis_percent",
+    "title_text",
 ]
 
 #: Colour-blind-safe palette (Okabe-Ito), used everywhere.
@@ -74,3 +75,8 @@ def format_axis_percent(ax: Axes, axis: str = "y") -> Axes:
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(percent))
     return ax
+
+
+def title_text(ax: Axes) -> str:
+    """The title of ``ax`` wherever it sits (the house style puts titles on the left)."""
+    return " ".join(t for t in (ax.get_title(loc=loc) for loc in ("left", "center", "right")) if t)

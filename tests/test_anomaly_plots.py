@@ -17,6 +17,7 @@ from riskinsights_lib.anomaly.plots import (
     plot_score_distributions,
     plot_throughput,
 )
+from riskinsights_lib.style import title_text
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +46,12 @@ def test_comparison_and_distribution_charts(scored):
         day=scored["day"],
     )
     fig = plot_detector_comparison(table, k=40)
-    assert fig.axes[0].get_title().startswith("The Isolation Forest has the highest PR AUC")
+    assert title_text(fig.axes[0]).startswith("The Isolation Forest has the highest PR AUC")
     assert "top 40" in fig.axes[1].get_ylabel()
     ax = plot_score_distributions(
         scored["rule"] * 100, scored["anomaly_type"], detector="Rule", clip=(0.01, 0.99)
     )
-    assert ax.get_title().startswith("Rule: ") and len(ax.get_legend().get_texts()) == 3
+    assert title_text(ax).startswith("Rule: ") and len(ax.get_legend().get_texts()) == 3
     assert "clipped to" in ax.get_xlabel()
     text = daily_reading(table, k=40, n_days=30, n_rows=3000)
     assert "40.0% of the 100 transactions of an average day" in text
@@ -72,12 +73,12 @@ def test_budget_and_timeline_and_throughput(scored):
         }
     )
     ax = plot_customer_timeline(timeline)
-    assert "1 flagged" in ax.get_title()
+    assert "1 flagged" in title_text(ax)
     assert any("8.0x the customer's median amount" in t.get_text() for t in ax.texts)
     bench = pd.DataFrame(
         {"n_estimators": [50, 100], "rows": [1000, 1000], "rows_per_s": [5e5, 3e5]}
     )
-    assert "500,000 rows/s" in plot_throughput(bench).get_title()
+    assert "500,000 rows/s" in title_text(plot_throughput(bench))
     plt.close("all")
 
 

@@ -21,6 +21,7 @@ from riskinsights_lib.churn import (
     report,
     targeting_table,
 )
+from riskinsights_lib.style import title_text
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_plot_helpers_draw_on_given_axes(setup):
     for call in calls:
         fig, ax = plt.subplots()
         assert call(ax) is ax
-        assert ax.get_title()
+        assert title_text(ax)
         plt.close(fig)
 
 

@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from riskinsights_lib import evaluation as ev  # noqa: E402
 from riskinsights_lib import scorecard as sc  # noqa: E402
 from riskinsights_lib.scorecard import narrative, plots, samples  # noqa: E402
+from riskinsights_lib.style import title_text
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_charts_readings_and_card(panel, tmp_path):
         plots.plot_grades(grades),
         plots.plot_psi_series(series),
     ]
-    assert all(ax.get_title() for ax in axes)
+    assert all(title_text(ax) for ax in axes)
     plt.close("all")
     assert series.loc[0, "psi"] == pytest.approx(0.0)
     assert "const" in card.selection.loc[~card.selection["kept"], "feature"].tolist()
