@@ -90,8 +90,9 @@ def test_rates_and_oracle_aucs_are_in_the_target_ranges(bank):
         CI.generate_data.tx_per_customer_month, rel=0.25
     )
     # the macro downturn makes the out-of-time snapshot a little worse, not a different world
+    # (on the true probabilities: realised rates of ~70 defaults are too noisy to order)
     first, last = summary.snapshots[0], summary.snapshots[-1]
-    assert first["default_rate"] < last["default_rate"] < 2.5 * first["default_rate"]
+    assert first["mean_true_pd"] < last["mean_true_pd"] < 1.5 * first["mean_true_pd"]
 
 
 def test_truth_probabilities_are_valid_and_consistent_with_outcomes(bank):
