@@ -21,7 +21,7 @@ __all__ = ["section_timings", "render_notebook_html", "render_index"]
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;color:#222}
 nav.ri-toc{background:#f5f7fa;border:1px solid #dde3ea;border-radius:6px;padding:.6em 1.2em;margin:1em 0}
-nav.ri-toc ol{margin:.3em 0;padding-left:1.2em} nav.ri-toc a{text-decoration:none;color:#0072B2}
+nav.ri-toc ul{margin:.3em 0;padding-left:.4em;list-style:none} nav.ri-toc a{text-decoration:none;color:#0072B2}
 footer.ri-footer{border-top:1px solid #dde3ea;margin-top:2em;padding:1em 0;font-size:.85em;color:#555}
 footer.ri-footer table{border-collapse:collapse} footer.ri-footer td{padding:.1em .8em .1em 0}
 """
@@ -58,7 +58,7 @@ def _toc(soup: BeautifulSoup) -> str:
             text = tag.get_text(" ", strip=True).rstrip("¶").strip()
             items.append(f'<li><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>')
     return (
-        f'<nav class="ri-toc"><strong>Contents</strong><ol>{"".join(items)}</ol></nav>'
+        f'<nav class="ri-toc"><strong>Contents</strong><ul>{"".join(items)}</ul></nav>'
         if items
         else ""
     )
@@ -111,7 +111,7 @@ def render_notebook_html(
 
 def _metric_text(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, dict):
