@@ -18,7 +18,14 @@ from typing import Any
 from riskinsights_lib.paths import PROJECT_ROOT
 from riskinsights_lib.record import to_plain
 
-__all__ = ["git_commit", "package_versions", "fingerprint_inputs", "read_run", "write_run"]
+__all__ = [
+    "git_commit",
+    "package_versions",
+    "fingerprint_inputs",
+    "read_run",
+    "write_run",
+    "validate_run",
+]
 
 _PACKAGES = [
     "riskinsights",
@@ -38,6 +45,7 @@ _PACKAGES = [
     "ipywidgets",
 ]
 RUN_FILE = "run.json"
+SCHEMA = Path(__file__).with_name("run_schema.json")
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
@@ -118,3 +126,16 @@ def write_run(run_dir: Path, run: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(to_plain(run), indent=2), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def validate_run(run: dict[str, Any]) -> None:
+    """Check a ``run.json`` mapping against ``run_schema.json``; raise ``ValueError`` naming the path."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(run)
+    )
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ValueError(f"run.json: {where}: {error.message}")

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from riskinsights_lib.manifest import validate_run
 from riskinsights_lib.runner import main
 
 RECORD = "from riskinsights_lib.record import record_metrics\n"
@@ -93,6 +94,7 @@ def test_success_writes_reports_run_json_and_latest(project):
         "inputs",
         "notebooks",
     }
+    validate_run(run)
     assert run["status"] == "ok" and run["run_id"] == run_dir.name
     assert [nb["name"] for nb in run["notebooks"]] == [
         "01_alpha",
@@ -126,6 +128,7 @@ def test_failing_notebook_stops_keeps_traceback_and_exits_nonzero(project, capsy
     assert err[-1] == "run_all: 02_beta failed: ValueError: planned failure in beta"
     run_dir = _only_run(project["outputs"])
     run = json.loads((run_dir / "run.json").read_text())
+    validate_run(run)
     assert run["status"] == "failed"
     assert [nb["status"] for nb in run["notebooks"]] == ["ok", "failed", "skipped", "skipped"]
     assert "planned failure in beta" in (run_dir / "reports" / "02_beta.html").read_text()
@@ -155,3 +158,23 @@ def test_bad_selection_and_missing_run_exit_2(project, capsys):
     assert "--run-dir" in capsys.readouterr().err
     assert _run(project, "--jobs", "0") == 2
     assert not project["outputs"].exists()
+
+
+def test_run_schema_rejects_a_malformed_run():
+    with pytest.raises(ValueError, match="run.json: notebooks/0/status"):
+        validate_run(
+            {
+                "run_id": "r",
+                "params_file": "p",
+                "params": {"run": {}},
+                "git_commit": "x",
+                "started": "s",
+                "finished": None,
+                "status": "ok",
+                "versions": {},
+                "inputs": {},
+                "notebooks": [
+                    {"name": "01_a", "status": "great", "seconds": 1, "html": None, "metrics": {}}
+                ],
+            }
+        )
