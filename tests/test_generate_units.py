@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from riskinsights_lib.generate import generate_bank, oracle
+from riskinsights_lib.generate.anomalies import spike_multiples
 from riskinsights_lib.generate.dirty import DIRTY_SPECS, add_dirty_rows
 from riskinsights_lib.generate.dynamics import DynamicsParams, StepContext, initial_state, step
 from riskinsights_lib.generate.timeline import Timeline, macro_path
@@ -222,3 +223,12 @@ def test_truth_loaders_hash_ids_like_the_datamart(tmp_path):
         load_default_truth(tmp_path, "")
     with pytest.raises(FileNotFoundError, match="truth"):
         load_default_truth(tmp_path / "nowhere", "a-test-key-123")
+
+
+def test_spike_multiples_span_3_to_40_with_a_moderate_minority():
+    z = np.random.default_rng(0).standard_normal(20_000)
+    m = spike_multiples(z)
+    assert m.min() >= 3 and m.max() <= 40
+    assert np.mean(m < 5) == pytest.approx(0.2, abs=0.02)
+    assert np.median(m) == pytest.approx(5 * 8**0.375, rel=0.05)
+    assert np.all(np.diff(spike_multiples(np.sort(z))) >= 0), "monotone in the draw"

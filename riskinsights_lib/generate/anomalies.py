@@ -2,7 +2,10 @@
 
 Four types, about ``rate`` of all transactions in total:
 
-- ``amount_spike``: a card payment 3-40 times the customer's usual amount;
+- ``amount_spike``: a card payment 3-40 times the customer's usual amount for
+  its merchant category (the category median times the customer's
+  ``amount_scale``): about 20% moderate (3-5x), the rest 5-40x, capped at
+  ``SPIKE_CAP`` EUR;
 - ``cnp_burst``: 3-8 small card-not-present payments within one hour;
 - ``new_country``: a card payment in a foreign country the customer never used;
 - ``night_atm``: an ATM withdrawal between 01:00 and 04:00.
@@ -17,17 +20,41 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtr
 
-from riskinsights_lib.generate.reference import ATM_MCC, CNP_BURST_MCCS, COUNTRY_TABLE
+from riskinsights_lib.generate.reference import (
+    ATM_MCC,
+    CNP_BURST_MCCS,
+    COUNTRY_TABLE,
+    MERCHANT_MCCS,
+    MERCHANT_MEDIANS,
+)
 from riskinsights_lib.generate.txcolumns import TxColumns
 
 if TYPE_CHECKING:
     from riskinsights_lib.generate.transactions import TxInputs
 
-__all__ = ["ANOMALY_TYPES", "plant_anomalies"]
+__all__ = ["ANOMALY_TYPES", "SPIKE_CAP", "plant_anomalies", "spike_multiples"]
 
 ANOMALY_TYPES = np.array(["amount_spike", "cnp_burst", "new_country", "night_atm"])
 _SHARES = {"amount_spike": 0.3, "cnp_burst": 0.25, "new_country": 0.2, "night_atm": 0.25}
+SPIKE_CAP = 10_000.0  # EUR: the largest planted card payment (unless 3x the habit is more)
+_MODERATE_SHARE = 0.2  # share of spikes 3-5x the usual amount; the rest are 5-40x
+
+
+def spike_multiples(z: np.ndarray) -> np.ndarray:
+    """Map standard-normal draws to spike multiples of the customer's usual amount.
+
+    The normal quantile ``u`` of each draw is spread log-uniformly: ``u`` below
+    ``_MODERATE_SHARE`` gives 3-5x (moderate, hard to tell from a big purchase),
+    the rest 5-40x (clearly unusual; median about 11x). Taking normal draws keeps
+    the random stream identical to the earlier lognormal multiplier, so nothing
+    else in the simulation moves.
+    """
+    u = ndtr(np.asarray(z, float))
+    low = 3.0 * (5.0 / 3.0) ** (u / _MODERATE_SHARE)
+    high = 5.0 * 8.0 ** ((u - _MODERATE_SHARE) / (1.0 - _MODERATE_SHARE))
+    return np.where(u < _MODERATE_SHARE, low, high)
 
 
 def _pick(candidates: np.ndarray, n: int, used: np.ndarray) -> np.ndarray:
@@ -60,11 +87,13 @@ def plant_anomalies(
     perm = rng.permutation(k)
     counts = {name: int(round(share * target)) for name, share in _SHARES.items()}
 
-    # amount spike: far above the habit, not always extreme
+    # amount spike: a multiple of the customer's usual amount for the category
     rows = _pick(perm[ci.channel[perm] <= 1], counts["amount_spike"], used)
-    ci.amount[rows] = np.round(
-        ci.amount[rows] * np.clip(rng.lognormal(np.log(7.0), 0.55, len(rows)), 3, 40), 2
-    )
+    order = np.argsort(MERCHANT_MCCS)
+    cat = order[np.searchsorted(MERCHANT_MCCS, ci.mcc[rows], sorter=order)]
+    usual = MERCHANT_MEDIANS[cat] * inp.habits.amount_scale[ci.cust[rows]]
+    spiked = usual * spike_multiples(rng.standard_normal(len(rows)))
+    ci.amount[rows] = np.round(np.minimum(spiked, np.maximum(SPIKE_CAP, 3.0 * usual)), 2)
     code[rows] = 0
 
     # new country: first-ever foreign country, one per customer
