@@ -201,42 +201,6 @@ def _customer_chunks(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tupl
     return [(first, last) for first, last in chunks]
 
 
-def _misplaced(con: duckdb.DuckDBPyConnection, left: str, right: str, on: str) -> int:
-    """Rows of ``left`` and ``right`` (same length) whose ``on`` differs at the same position."""
-    return int(
-        con.execute(
-            f"SELECT count(*) FROM {left} l POSITIONAL JOIN {right} r "
-            f"WHERE l.{on} IS DISTINCT FROM r.{on}"
-        ).fetchall()[0][0]
-    )
-
-
-def _ensure_seq_order(con: duckdb.DuckDBPyConnection) -> None:
-    """Hold ``_tx`` in ``seq`` order (the positional joins of the features rely on it).
-
-    transaction_prepare.sql writes it with ``ORDER BY seq``; this checks that
-    the rows kept that order and sorts them again only if they did not.
-    """
-    if con.execute("SELECT count(*) FROM _tx WHERE seq <> rowid").fetchall()[0][0]:
-        log.debug("_tx not in seq order: sorting it")
-        con.execute("CREATE OR REPLACE TEMP TABLE _tx AS SELECT * FROM _tx ORDER BY seq")
-
-
-def _ensure_feature_order(con: duckdb.DuckDBPyConnection) -> None:
-    """Check mart_transaction_features lines up with ``_tx`` (seq order); sort it if not."""
-    if _misplaced(con, "_tx", "_tx_windows_sorted", "seq"):
-        raise RuntimeError("transaction window features do not line up with _tx (seq)")
-    kept = "(SELECT transaction_id FROM _tx WHERE in_dims)"
-    if _misplaced(con, kept, "mart_transaction_features", "transaction_id"):
-        log.debug("mart_transaction_features not in seq order: sorting it")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _mtf AS SELECT m.* FROM mart_transaction_features m "
-            "JOIN _tx t USING (transaction_id) ORDER BY t.seq"
-        )
-        con.execute("CREATE OR REPLACE TABLE mart_transaction_features AS SELECT * FROM _mtf")
-    con.execute("DROP TABLE _tx_windows_sorted")
-
-
 def _derive_home_country(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         "SELECT merchant_country FROM cln_transactions WHERE merchant_country IS NOT NULL "
@@ -344,11 +308,9 @@ def build_datamart(
         _run_sql(con, "customer_features", lookback=feature_lookback_months)
         _run_sql(con, "marts", history_end=end)
         _run_sql(con, "transaction_prepare")
-        _ensure_seq_order(con)
         for lo, hi in _customer_chunks(con, TX_CHUNK_ROWS):
             _run_sql(con, "transaction_windows", habit_window=HABIT_WINDOW, lo=lo, hi=hi)
         _run_sql(con, "transaction_features", min_history=MIN_HISTORY)
-        _ensure_feature_order(con)
         t0 = done("model marts", t0)
 
         checks = run_checks(con, run_id)

@@ -3,18 +3,18 @@
 -- current timestamp's peers (strictly earlier). Amount habits use the previous
 -- HABIT_WINDOW (100) transactions of the same customer and direction in
 -- (ts, transaction_id) order. The windows (transaction_windows.sql) run on a
--- narrow table, customer chunk by customer chunk; sorted by seq (a narrow,
--- numeric sort) they line up with _tx (held in seq order by
--- transaction_prepare.sql) and are joined to it by position: no hash join, no
--- sort of the wide result, and the mart comes out in seq order (build.py checks).
+-- narrow table, customer chunk by customer chunk, and are joined back by seq.
 -- Runs after transaction_prepare.sql and transaction_windows.sql.
 -- Parameters: $min_history.
 
-CREATE OR REPLACE TEMP TABLE _tx_windows_sorted AS SELECT * FROM _tx_windows ORDER BY seq;
-
 CREATE OR REPLACE TABLE mart_transaction_features AS
-SELECT t.transaction_id, t.customer_id, t.ts, t.channel, t.merchant_country,
-       t.mcc, t.amount,
+WITH first_country AS (
+    SELECT cnum, geography_key, min(ts) AS first_ts FROM _tx WHERE geography_key <> -1 GROUP BY ALL
+), first_mcc AS (
+    SELECT cnum, mcc_key, min(ts) AS first_ts FROM _tx WHERE mcc_key <> -1 GROUP BY ALL
+)
+SELECT t.transaction_id, a.customer_id, t.ts, c.channel, g.country_code AS merchant_country,
+       m.mcc, t.amount,
        ln(1 + t.amount) AS log_amount,
        CASE WHEN t.is_debit THEN 1 ELSE 0 END AS is_debit,
        CASE WHEN w.n_habit >= $min_history THEN w.q2 END AS prior_median_amount,
@@ -28,11 +28,17 @@ SELECT t.transaction_id, t.customer_id, t.ts, t.channel, t.merchant_country,
        coalesce(w.sum_prev_1h, 0) AS sum_prev_1h,
        w.n_prev_24h::INTEGER AS n_prev_24h,
        coalesce(w.sum_prev_24h, 0) AS sum_prev_24h,
-       t.is_new_country,
-       t.is_new_mcc,
-       CASE WHEN t.geography_key <> -1 AND NOT t.is_home_country THEN 1 ELSE 0 END AS is_foreign,
+       CASE WHEN t.ts = fc.first_ts THEN 1 ELSE 0 END AS is_new_country,
+       CASE WHEN t.ts = fm.first_ts THEN 1 ELSE 0 END AS is_new_mcc,
+       CASE WHEN t.geography_key <> -1 AND NOT g.is_home_country THEN 1 ELSE 0 END AS is_foreign,
        epoch(t.ts - w.prev_ts) AS seconds_since_prev,
        w.n_prior::INTEGER AS n_prior
 FROM _tx t
-POSITIONAL JOIN _tx_windows_sorted w
-WHERE t.in_dims;
+JOIN _tx_windows w USING (seq)
+JOIN dim_account a ON a.account_key = t.account_key
+JOIN dim_channel c ON c.channel_key = t.channel_key
+JOIN dim_merchant_category m ON m.mcc_key = t.mcc_key
+JOIN dim_geography g ON g.geography_key = t.geography_key
+LEFT JOIN first_country fc ON fc.cnum = t.cnum AND fc.geography_key = t.geography_key
+LEFT JOIN first_mcc fm ON fm.cnum = t.cnum AND fm.mcc_key = t.mcc_key
+ORDER BY t.seq;
