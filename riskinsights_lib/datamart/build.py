@@ -311,6 +311,13 @@ def build_datamart(
         for lo, hi in _customer_chunks(con, TX_CHUNK_ROWS):
             _run_sql(con, "transaction_windows", habit_window=HABIT_WINDOW, lo=lo, hi=hi)
         _run_sql(con, "transaction_features", min_history=MIN_HISTORY)
+        last_seq = con.execute("SELECT coalesce(max(seq), -1) FROM _tx").fetchall()[0][0]
+        for lo in range(0, last_seq + 1, TX_CHUNK_ROWS):  # seq ranges, each sorted in memory
+            con.execute(
+                "INSERT INTO mart_transaction_features SELECT * EXCLUDE (seq) FROM _mart_tx "
+                "WHERE seq BETWEEN ? AND ? ORDER BY seq",
+                [lo, lo + TX_CHUNK_ROWS - 1],
+            )
         t0 = done("model marts", t0)
 
         checks = run_checks(con, run_id)
