@@ -71,6 +71,23 @@ def test_same_seed_gives_identical_files(bank, tmp_path):
         assert (out / rel).read_bytes() == (again / rel).read_bytes(), f"{rel} differs"
 
 
+def test_files_do_not_depend_on_the_number_of_worker_threads(tmp_path):
+    small = {"n_customers": 300, "truth_paths": 10, "chunk_customers": 70}
+    one, two = tmp_path / "one", tmp_path / "two"
+    _generate(one, workers=1, **small)
+    summary = _generate(two, workers=2, **small)
+    assert len(list((two / "raw" / "transactions").glob("part-*"))) == 5  # 300 / 70 parts
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    for rel in files:
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), f"{rel} differs"
+    ids = pd.concat(
+        pd.read_csv(p, usecols=["transaction_id"], dtype=str)
+        for p in sorted((two / "raw" / "transactions").glob("part-*.csv"))
+    )["transaction_id"]
+    expected = {f"T{i:011d}" for i in range(1, summary.n_transactions + 1)}
+    assert expected <= set(ids)  # parts numbered in order, no gap, whatever thread made them
+
+
 def test_a_different_seed_gives_a_different_bank(bank, tmp_path):
     out, _ = bank
     other = tmp_path / "other"

@@ -308,15 +308,12 @@ def build_datamart(
         _run_sql(con, "customer_features", lookback=feature_lookback_months)
         _run_sql(con, "marts", history_end=end)
         _run_sql(con, "transaction_prepare")
+        _run_sql(con, "transaction_features", habit_window=HABIT_WINDOW, min_history=MIN_HISTORY)
         for lo, hi in _customer_chunks(con, TX_CHUNK_ROWS):
-            _run_sql(con, "transaction_windows", habit_window=HABIT_WINDOW, lo=lo, hi=hi)
-        _run_sql(con, "transaction_features", min_history=MIN_HISTORY)
-        last_seq = con.execute("SELECT coalesce(max(seq), -1) FROM _tx").fetchall()[0][0]
-        for lo in range(0, last_seq + 1, TX_CHUNK_ROWS):  # seq ranges, each sorted in memory
             con.execute(
-                "INSERT INTO mart_transaction_features SELECT * EXCLUDE (seq) FROM _mart_tx "
-                "WHERE seq BETWEEN ? AND ? ORDER BY seq",
-                [lo, lo + TX_CHUNK_ROWS - 1],
+                "INSERT INTO mart_transaction_features SELECT * EXCLUDE (cnum, seq) "
+                "FROM _tx_features(?, ?) ORDER BY cnum, seq",
+                [lo, hi],
             )
         t0 = done("model marts", t0)
 

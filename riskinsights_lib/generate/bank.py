@@ -30,11 +30,11 @@ from riskinsights_lib.generate.accounts import (
     open_schedule,
 )
 from riskinsights_lib.generate.attributes import attribute_history
-from riskinsights_lib.generate.balances import balances_frame, draw_habits
-from riskinsights_lib.generate.chunk_inputs import transaction_inputs
+from riskinsights_lib.generate.balances import draw_habits
 from riskinsights_lib.generate.customers import customer_ids, draw_customers
 from riskinsights_lib.generate.dirty import DirtyWriter
 from riskinsights_lib.generate.dynamics import DynamicsParams, StepContext, initial_state
+from riskinsights_lib.generate.parts import PartMaker, ordered_map
 from riskinsights_lib.generate.reference import (
     COUNTRY_TABLE,
     MERCHANT_SHARES,
@@ -46,7 +46,7 @@ from riskinsights_lib.generate.schemas import SCHEMAS
 from riskinsights_lib.generate.simulate import activity_counts, simulate_main
 from riskinsights_lib.generate.snapshots import score_snapshot
 from riskinsights_lib.generate.timeline import Timeline, macro_path
-from riskinsights_lib.generate.transactions import transactions_chunk
+from riskinsights_lib.generate.transactions import number_transactions
 from riskinsights_lib.generate.writer import (
     FORMATS,
     TableWriter,
@@ -125,7 +125,8 @@ def generate_bank(
     anomaly_rate: float,
     dirty_row_rate: float,
     file_format: str = "csv",
-    chunk_customers: int = 20_000,
+    chunk_customers: int = 5_000,
+    workers: int = 2,
     truth_paths: int = 200,
     progress: bool = True,
     params: DynamicsParams | None = None,
@@ -142,7 +143,8 @@ def generate_bank(
     anomaly_rate : share of transactions planted as labelled anomalies.
     dirty_row_rate : share of rows added as labelled dirty rows per source.
     file_format : ``"csv"`` or ``"parquet"``.
-    chunk_customers : customers whose balances and transactions are built at once.
+    chunk_customers : customers whose balances and transactions are built at once (a part).
+    workers : threads making parts at once (the files do not depend on it).
     truth_paths : Monte Carlo paths per customer for the true probabilities.
     progress : show tqdm progress bars.
     params : coefficients of the latent dynamics (defaults: :class:`DynamicsParams`).
@@ -178,8 +180,9 @@ def generate_bank(
     raw, truth = out / "raw", out / "truth"
     raw.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
-    r_cust, r_acc, r_sim, r_truth, r_bal, r_attr, r_dirty, r_hab, r_act, r_tx = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)
+    streams = np.random.SeedSequence(seed).spawn(10)
+    r_cust, r_acc, r_sim, r_truth, _, r_attr, r_dirty, r_hab, r_act, _ = (
+        np.random.default_rng(s) for s in streams
     )
     n = n_customers
 
@@ -306,11 +309,9 @@ def generate_bank(
         file_format,
     )
 
-    # balances and transactions, chunk by chunk
+    # balances and transactions, part by part (chunks of customers made in parallel)
     anomalies: list[pa.Table] = []
     n_tx = 0
-    acc_cust = accounts["customer"].to_numpy()
-    acc_bounds = np.searchsorted(acc_cust, np.arange(0, n + chunk_customers, chunk_customers))
     bal_path = raw / f"balances.{ext}"
     tx_dir = raw / "transactions"
     tx_dir.mkdir(exist_ok=True)
@@ -318,42 +319,30 @@ def generate_bank(
         old.unlink()
     rows["balances"] = rows["transactions"] = 0
     bal_counter = tx_counter = 0
-    t_idx = np.arange(n_months)[None, :]
-    end_day = _days(np.array([tl.end_date], "datetime64[D]"))[0]
+    maker = PartMaker(
+        accounts=accounts,
+        path=path,
+        profile=profile,
+        habits=habits,
+        activity=activity,
+        timeline=tl,
+        churn_close_day=churn_close_day,
+        end_day=_days(np.array([tl.end_date], "datetime64[D]"))[0],
+        size=chunk_customers,
+        anomaly_rate=anomaly_rate,
+        balance_seed=streams[4],
+        transaction_seed=streams[9],
+    )
+    parts = ordered_map(maker, range(maker.n_parts), workers)
     with TableWriter(bal_path, file_format) as bal_writer:
-        chunks = list(range(0, n, chunk_customers))
-        for part, lo in enumerate(
-            tqdm(chunks, desc="balances + transactions", disable=not progress)
+        for part, (bal, table, anom) in enumerate(
+            tqdm(parts, total=maker.n_parts, desc="balances + transactions", disable=not progress)
         ):
-            hi = min(lo + chunk_customers, n)
-            acc = accounts.iloc[acc_bounds[part] : acc_bounds[part + 1]].reset_index(drop=True)
-            bal = balances_frame(acc, path, profile.annual_income, habits, tl, r_bal)
             written, bal_counter = _write_with_dirt(
-                "balances",
-                to_arrow(bal, SCHEMAS["balances"]),
-                bal_path,
-                bal_writer,
-                bal_counter,
-                rows["balances"],
+                "balances", bal, bal_path, bal_writer, bal_counter, rows["balances"]
             )
             rows["balances"] += written
-            inputs = transaction_inputs(
-                lo,
-                hi,
-                acc,
-                bal,
-                path,
-                profile,
-                habits,
-                activity,
-                tl,
-                end_day,
-                churn_close_day,
-                t_idx,
-            )
-            table, anom, _ = transactions_chunk(
-                inputs, tl, r_tx, first_id=n_tx + 1, anomaly_rate=anomaly_rate
-            )
+            table, anom = number_transactions(table, anom, first_id=n_tx + 1)
             n_tx += table.num_rows
             anomalies.append(anom)
             part_path = tx_dir / f"part-{part:05d}.{ext}"
@@ -361,12 +350,7 @@ def generate_bank(
                 "transactions", table, part_path, None, tx_counter
             )
             rows["transactions"] += written
-        bal_writer.close(
-            schema=to_arrow(
-                balances_frame(accounts.iloc[:0], path, profile.annual_income, habits, tl, r_bal),
-                SCHEMAS["balances"],
-            ).schema
-        )
+        bal_writer.close(schema=pa.schema(SCHEMAS["balances"]))
 
     # truth files
     default_truth = pd.concat(default_rows, ignore_index=True)

@@ -29,7 +29,14 @@ from riskinsights_lib.generate.reference import (
 from riskinsights_lib.generate.timeline import Timeline
 from riskinsights_lib.generate.txcolumns import TxColumns
 
-__all__ = ["CHANNELS", "TxInputs", "TxColumns", "transactions_chunk", "transaction_ids"]
+__all__ = [
+    "CHANNELS",
+    "TxInputs",
+    "TxColumns",
+    "transactions_chunk",
+    "number_transactions",
+    "transaction_ids",
+]
 
 CHANNELS = np.array(
     ["card_present", "card_online", "atm", "transfer", "direct_debit", "salary_credit"]
@@ -214,12 +221,14 @@ def transaction_ids(first: int, n: int) -> pa.Array:
 
 
 def transactions_chunk(
-    inp: TxInputs, tl: Timeline, rng: np.random.Generator, *, first_id: int, anomaly_rate: float
+    inp: TxInputs, tl: Timeline, rng: np.random.Generator, *, anomaly_rate: float
 ) -> tuple[pa.Table, pa.Table, np.ndarray]:
     """One chunk's transactions sorted by time, its anomaly labels and the chunk-customer of each row.
 
-    Returns ``(transactions, anomalies, customer)`` where ``anomalies`` has
-    ``transaction_id, anomaly_type``.
+    Returns ``(transactions, anomalies, customer)``. The transactions have no
+    ``transaction_id`` yet and ``anomalies`` has ``row, anomaly_type`` (row = 0-based
+    position in the chunk): chunks are made in parallel and numbered in order by
+    :func:`number_transactions` when written.
     """
     ci = _customer_initiated(inp, tl, rng)
     sched = _scheduled(inp, tl, rng)
@@ -228,14 +237,11 @@ def transactions_chunk(
     anomaly = np.concatenate([anomaly, np.full(len(sched), -1, np.int8)])
     ts = cols.day * 86_400 + cols.secs
     order = np.lexsort((cols.cust, ts))
-    n = len(order)
-    ids = transaction_ids(first_id, n)
     mcc = cols.mcc[order]
     country = cols.country[order]
     codes = pa.array(COUNTRY_TABLE["country_code"].to_numpy())
     table = pa.table(
         {
-            "transaction_id": ids,
             "account_id": inp.account_ids.take(pa.array(cols.account[order])),
             "ts": pa.array(ts[order], pa.timestamp("s")),
             "amount": pa.array(cols.amount[order], pa.float64()),
@@ -247,7 +253,16 @@ def transactions_chunk(
     )
     a = anomaly[order]
     hit = np.nonzero(a >= 0)[0]
-    anomalies = pa.table(
-        {"transaction_id": ids.take(pa.array(hit)), "anomaly_type": pa.array(ANOMALY_TYPES[a[hit]])}
-    )
+    anomalies = pa.table({"row": pa.array(hit), "anomaly_type": pa.array(ANOMALY_TYPES[a[hit]])})
     return table, anomalies, cols.cust[order]
+
+
+def number_transactions(
+    table: pa.Table, anomalies: pa.Table, first_id: int
+) -> tuple[pa.Table, pa.Table]:
+    """Give a chunk's rows the ids ``first_id ..`` (first column) and its anomalies their ids."""
+    ids = transaction_ids(first_id, table.num_rows)
+    labelled = pa.table(
+        {"transaction_id": ids.take(anomalies["row"]), "anomaly_type": anomalies["anomaly_type"]}
+    )
+    return table.add_column(0, "transaction_id", ids), labelled

@@ -1,51 +1,63 @@
 -- Per-transaction anomaly features, from the same customer's EARLIER
 -- transactions only. Velocity windows use RANGE frames on ts that exclude the
 -- current timestamp's peers (strictly earlier). Amount habits use the previous
--- HABIT_WINDOW (100) transactions of the same customer and direction in
--- (ts, transaction_id) order. The windows (transaction_windows.sql) run on a
--- narrow table, customer chunk by customer chunk, and are joined back by seq.
--- Creates the empty mart; build.py fills it seq range by seq range.
--- Runs after transaction_prepare.sql and transaction_windows.sql.
--- Parameters: $min_history.
+-- HABIT_WINDOW transactions of the same customer and direction in
+-- (ts, transaction_id) order (seq). Every window is partitioned by customer, so
+-- the table macro _tx_features(lo, hi) computes the mart's rows of the customers
+-- numbered lo..hi alone; build.py appends them chunk by chunk in (cnum, seq)
+-- order: the same rows and order however the customers are chunked.
+-- Runs after transaction_prepare.sql. Parameters: $habit_window, $min_history.
 
-CREATE OR REPLACE TEMP TABLE _first_country AS
-SELECT cnum, geography_key, min(ts) AS first_ts FROM _tx WHERE geography_key <> -1 GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE _first_mcc AS
-SELECT cnum, mcc_key, min(ts) AS first_ts FROM _tx WHERE mcc_key <> -1 GROUP BY ALL;
-
--- The mart's rows with their seq; build.py writes them seq range by seq range
--- (each range sorted, ranges appended in order = one global ORDER BY seq, but
--- a sort that fits in memory instead of one that spills the whole wide table).
-CREATE OR REPLACE TEMP VIEW _mart_tx AS
-SELECT t.seq, t.transaction_id, a.customer_id, t.ts, c.channel, g.country_code AS merchant_country,
-       m.mcc, t.amount,
-       ln(1 + t.amount) AS log_amount,
-       CASE WHEN t.is_debit THEN 1 ELSE 0 END AS is_debit,
-       CASE WHEN w.n_habit >= $min_history THEN w.q2 END AS prior_median_amount,
+CREATE OR REPLACE TEMP MACRO _tx_features(lo, hi) AS TABLE
+SELECT w.cnum, w.seq, w.transaction_id, a.customer_id, w.ts, c.channel,
+       g.country_code AS merchant_country, m.mcc, w.amount,
+       ln(1 + w.amount) AS log_amount,
+       CASE WHEN w.is_debit THEN 1 ELSE 0 END AS is_debit,
+       CASE WHEN w.n_habit >= $min_history THEN w.q[2] END AS prior_median_amount,
        CASE WHEN w.n_habit >= $min_history
-            THEN (t.amount - w.q2) / greatest((w.q3 - w.q1) / 1.349, 1.0) END AS amount_robust_z,
-       CASE WHEN w.n_habit >= $min_history THEN t.amount / greatest(w.q2, 0.01) END AS amount_to_median,
-       hour(t.ts)::INTEGER AS hour,
-       isodow(t.ts)::INTEGER AS weekday,
-       CASE WHEN hour(t.ts) < 6 THEN 1 ELSE 0 END AS is_night,
+            THEN (w.amount - w.q[2]) / greatest((w.q[3] - w.q[1]) / 1.349, 1.0) END AS amount_robust_z,
+       CASE WHEN w.n_habit >= $min_history THEN w.amount / greatest(w.q[2], 0.01) END AS amount_to_median,
+       hour(w.ts)::INTEGER AS hour,
+       isodow(w.ts)::INTEGER AS weekday,
+       CASE WHEN hour(w.ts) < 6 THEN 1 ELSE 0 END AS is_night,
        w.n_prev_1h::INTEGER AS n_prev_1h,
        coalesce(w.sum_prev_1h, 0) AS sum_prev_1h,
        w.n_prev_24h::INTEGER AS n_prev_24h,
        coalesce(w.sum_prev_24h, 0) AS sum_prev_24h,
-       CASE WHEN t.ts = fc.first_ts THEN 1 ELSE 0 END AS is_new_country,
-       CASE WHEN t.ts = fm.first_ts THEN 1 ELSE 0 END AS is_new_mcc,
-       CASE WHEN t.geography_key <> -1 AND NOT g.is_home_country THEN 1 ELSE 0 END AS is_foreign,
-       epoch(t.ts - w.prev_ts) AS seconds_since_prev,
+       CASE WHEN w.ts = fc.first_ts THEN 1 ELSE 0 END AS is_new_country,
+       CASE WHEN w.ts = fm.first_ts THEN 1 ELSE 0 END AS is_new_mcc,
+       CASE WHEN w.geography_key <> -1 AND NOT g.is_home_country THEN 1 ELSE 0 END AS is_foreign,
+       epoch(w.ts - w.prev_ts) AS seconds_since_prev,
        w.n_prior::INTEGER AS n_prior
-FROM _tx t
-JOIN _tx_windows w USING (seq)
-JOIN dim_account a ON a.account_key = t.account_key
-JOIN dim_channel c ON c.channel_key = t.channel_key
-JOIN dim_merchant_category m ON m.mcc_key = t.mcc_key
-JOIN dim_geography g ON g.geography_key = t.geography_key
-LEFT JOIN _first_country fc ON fc.cnum = t.cnum AND fc.geography_key = t.geography_key
-LEFT JOIN _first_mcc fm ON fm.cnum = t.cnum AND fm.mcc_key = t.mcc_key;
+FROM (
+    SELECT *,
+           quantile_cont(amount, [0.25, 0.5, 0.75]) OVER habit AS q,
+           count(amount) OVER habit AS n_habit,
+           rank() OVER before - 1 AS n_prior,
+           count(*) OVER last_1h AS n_prev_1h,
+           sum(amount) OVER last_1h AS sum_prev_1h,
+           count(*) OVER last_24h AS n_prev_24h,
+           sum(amount) OVER last_24h AS sum_prev_24h,
+           max(ts) OVER before AS prev_ts
+    FROM _tx
+    WHERE cnum BETWEEN lo AND hi
+    WINDOW before AS (PARTITION BY cnum ORDER BY ts
+                      RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP),
+           last_1h AS (PARTITION BY cnum ORDER BY ts
+                       RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW EXCLUDE GROUP),
+           last_24h AS (PARTITION BY cnum ORDER BY ts
+                        RANGE BETWEEN INTERVAL 24 HOUR PRECEDING AND CURRENT ROW EXCLUDE GROUP),
+           habit AS (PARTITION BY cnum, is_debit ORDER BY seq
+                     ROWS BETWEEN $habit_window PRECEDING AND 1 PRECEDING)
+) w
+JOIN dim_account a ON a.account_key = w.account_key
+JOIN dim_channel c ON c.channel_key = w.channel_key
+JOIN dim_merchant_category m ON m.mcc_key = w.mcc_key
+JOIN dim_geography g ON g.geography_key = w.geography_key
+LEFT JOIN (FROM _first_country WHERE cnum BETWEEN lo AND hi) fc
+       ON fc.cnum = w.cnum AND fc.geography_key = w.geography_key
+LEFT JOIN (FROM _first_mcc WHERE cnum BETWEEN lo AND hi) fm
+       ON fm.cnum = w.cnum AND fm.mcc_key = w.mcc_key;
 
 CREATE OR REPLACE TABLE mart_transaction_features AS
-SELECT * EXCLUDE (seq) FROM _mart_tx WHERE false;
+SELECT * EXCLUDE (cnum, seq) FROM _tx_features(0, -1);

@@ -1,6 +1,8 @@
--- Prepare the per-transaction features: a customer number and a narrow,
--- ordered copy of the transactions (_tx), and the empty _tx_windows that
--- transaction_windows.sql fills chunk by chunk. No parameters.
+-- Prepare the per-transaction features: a customer number (cnum) and a narrow
+-- copy of the transactions (_tx) ordered by customer, then time, so that a
+-- chunk of customers is one contiguous block (the chunk filter of
+-- transaction_features.sql skips the rest by zone maps) and the first time each
+-- customer used a country or a merchant category. No parameters.
 
 CREATE OR REPLACE TEMP TABLE _cust_num AS
 SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cnum
@@ -12,10 +14,14 @@ SELECT f.rowid AS seq, n.cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
        f.geography_key, f.mcc_key, f.account_key, f.channel_key, f.transaction_id
 FROM fact_transaction f
 JOIN dim_account a ON a.account_key = f.account_key
-JOIN _cust_num n ON n.customer_id = a.customer_id;
+JOIN _cust_num n ON n.customer_id = a.customer_id
+ORDER BY n.cnum, seq;
 
-CREATE OR REPLACE TEMP TABLE _tx_windows (
-    seq BIGINT, q1 DOUBLE, q2 DOUBLE, q3 DOUBLE, n_habit BIGINT, n_prior BIGINT,
-    n_prev_1h BIGINT, sum_prev_1h DOUBLE, n_prev_24h BIGINT, sum_prev_24h DOUBLE,
-    prev_ts TIMESTAMP
-);
+CREATE OR REPLACE TEMP TABLE _first_country AS
+SELECT cnum, geography_key, min(ts) AS first_ts FROM _tx WHERE geography_key <> -1 GROUP BY ALL
+ORDER BY cnum, geography_key;
+
+CREATE OR REPLACE TEMP TABLE _first_mcc AS
+SELECT cnum, mcc_key, min(ts) AS first_ts FROM _tx WHERE mcc_key <> -1 GROUP BY ALL
+ORDER BY cnum, mcc_key;
+
