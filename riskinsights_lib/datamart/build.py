@@ -310,11 +310,13 @@ def build_datamart(
         _run_sql(con, "transaction_prepare")
         _run_sql(con, "transaction_features", habit_window=HABIT_WINDOW, min_history=MIN_HISTORY)
         for lo, hi in _customer_chunks(con, TX_CHUNK_ROWS):
+            t1 = time.perf_counter()
             con.execute(
                 "INSERT INTO mart_transaction_features SELECT * EXCLUDE (cnum, seq) "
                 "FROM _tx_features(?, ?) ORDER BY cnum, seq",
                 [lo, hi],
             )
+            log.debug("transaction features %d-%d: %.2f s", lo, hi, time.perf_counter() - t1)
         t0 = done("model marts", t0)
 
         checks = run_checks(con, run_id)

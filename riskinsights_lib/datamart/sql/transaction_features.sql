@@ -9,7 +9,7 @@
 -- Runs after transaction_prepare.sql. Parameters: $habit_window, $min_history.
 
 CREATE OR REPLACE TEMP MACRO _tx_features(lo, hi) AS TABLE
-SELECT w.cnum, w.seq, w.transaction_id, a.customer_id, w.ts, c.channel,
+SELECT w.cnum, w.seq, w.transaction_id, n.customer_id, w.ts, c.channel,
        g.country_code AS merchant_country, m.mcc, w.amount,
        ln(1 + w.amount) AS log_amount,
        CASE WHEN w.is_debit THEN 1 ELSE 0 END AS is_debit,
@@ -50,7 +50,7 @@ FROM (
            habit AS (PARTITION BY cnum, is_debit ORDER BY seq
                      ROWS BETWEEN $habit_window PRECEDING AND 1 PRECEDING)
 ) w
-JOIN dim_account a ON a.account_key = w.account_key
+JOIN (FROM _cust_num WHERE cnum BETWEEN lo AND hi) n ON n.cnum = w.cnum
 JOIN dim_channel c ON c.channel_key = w.channel_key
 JOIN dim_merchant_category m ON m.mcc_key = w.mcc_key
 JOIN dim_geography g ON g.geography_key = w.geography_key

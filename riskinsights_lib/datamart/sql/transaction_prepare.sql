@@ -6,12 +6,13 @@
 
 CREATE OR REPLACE TEMP TABLE _cust_num AS
 SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cnum
-FROM (SELECT DISTINCT customer_id FROM dim_account WHERE account_key <> -1);
+FROM (SELECT DISTINCT customer_id FROM dim_account WHERE account_key <> -1)
+ORDER BY cnum;
 
 -- fact_transaction is stored in (ts, transaction_id) order, so its rowid is that order.
 CREATE OR REPLACE TEMP TABLE _tx AS
 SELECT f.rowid AS seq, n.cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
-       f.geography_key, f.mcc_key, f.account_key, f.channel_key, f.transaction_id
+       f.geography_key, f.mcc_key, f.channel_key, f.transaction_id
 FROM fact_transaction f
 JOIN dim_account a ON a.account_key = f.account_key
 JOIN _cust_num n ON n.customer_id = a.customer_id
