@@ -25,13 +25,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from riskinsights_lib.datamart.checks import run_checks
-from riskinsights_lib.datamart.load import stage_source
 from riskinsights_lib.datamart.quality import (
     REJECT_DDL,
     check_reject_rate,
     derive_history_end,
+    judge_source,
     reconciliation,
-    validate_source,
+    write_rejects,
 )
 from riskinsights_lib.datamart.schema import TABLES, write_table_metadata
 from riskinsights_lib.datamart.sources import (
@@ -164,18 +164,23 @@ def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _register_idmap(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    """Natural customer and account ids -> keyed hash, as the temp table ``_idmap``."""
+    """Natural customer and account ids -> keyed hash, as the temp table ``_idmap``: the
+    ids of the loaded customers and accounts, and every id in a rejected row."""
+    rejected = " ".join(
+        f"UNION ALL SELECT TRIM(json_extract_string(_raw, '$.\"{c}\"')) "
+        f"FROM _judged_{s.name} WHERE _rule IS NOT NULL"
+        for s in SOURCES
+        for c in s.hashed
+    )
     naturals = [
         r[0]
         for r in con.execute(
-            """
+            f"""
             SELECT DISTINCT v FROM (
-                SELECT TRIM(customer_id) AS v FROM raw_customers
-                UNION ALL SELECT TRIM(customer_id) FROM raw_customer_attributes
-                UNION ALL SELECT TRIM(customer_id) FROM raw_accounts
-                UNION ALL SELECT TRIM(account_id) FROM raw_accounts
-                UNION ALL SELECT TRIM(account_id) FROM raw_balances
-                UNION ALL SELECT DISTINCT TRIM(account_id) FROM raw_transactions
+                SELECT customer_id AS v FROM cln_customers
+                UNION ALL SELECT customer_id FROM cln_accounts
+                UNION ALL SELECT account_id FROM cln_accounts
+                {rejected}
             ) WHERE v IS NOT NULL AND v <> '' ORDER BY v
             """
         ).fetchall()
@@ -264,7 +269,14 @@ def build_datamart(
     tmp = db_path.with_name(db_path.name + ".building")
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
-    stages = ["stage raw files", "quarantine", "dimensions", "facts", "model marts", "checks"]
+    stages = [
+        "read and judge raw rows",
+        "quarantine",
+        "dimensions",
+        "facts",
+        "model marts",
+        "checks",
+    ]
     bar = tqdm(total=len(stages), desc="datamart", disable=not progress)
     timings: dict[str, float] = {}
 
@@ -282,16 +294,18 @@ def build_datamart(
             con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{spill_dir}'")
         t0 = time.perf_counter()
-        raw_counts = {s.name: stage_source(con, raw_dir, s) for s in SOURCES}
-        end = history_end or derive_history_end(con)
-        _register_idmap(con, pseudonym_key)
-        t0 = done("stage raw files", t0)
+        end = history_end or derive_history_end(con, raw_dir)
+        judged = {}
+        for source in SOURCES:  # parents first: orphans are judged against loaded rows
+            judged[source.name] = judge_source(con, raw_dir, source, history_end=end)
+            check_reject_rate(con, judged[source.name], max_reject_rate)
+        t0 = done("read and judge raw rows", t0)
 
+        _register_idmap(con, pseudonym_key)
         con.execute(REJECT_DDL)
-        for source in SOURCES:
-            validate_source(con, source, history_end=end, run_id=run_id)
-            check_reject_rate(con, source.name, raw_counts[source.name], max_reject_rate)
-        recon = reconciliation(con, raw_counts, run_id)
+        for j in judged.values():
+            write_rejects(con, j, run_id)
+        recon = reconciliation(con, {n: j.raw_rows for n, j in judged.items()}, run_id)
         t0 = done("quarantine", t0)
 
         home = home_country or _derive_home_country(con)

@@ -1,24 +1,23 @@
-"""Stage the raw extracts in DuckDB as text, row for row, so that nothing is lost.
+"""Read the raw extracts as text, file by file, so that nothing is lost.
 
-Every raw file is read with all columns as ``VARCHAR`` into a temporary table
-``raw_<source>``; its ``rowid`` and ``_files_<source>`` give each row's file
-(path relative to the run folder, as in ``truth/dirty_rows.csv``) and 1-based
-data row within that file. Typing happens later
-with ``TRY_CAST`` (see :mod:`riskinsights_lib.datamart.quality`), so a bad value
-becomes a quarantined row, never a failed load.
+Every raw file is read with all columns as ``VARCHAR`` (Parquet columns are
+cast to text). :func:`raw_files` gives, per file, an SQL subquery with the
+contract's columns as ``raw__<column>``; the rows are never copied as text:
+:mod:`riskinsights_lib.datamart.quality` types and judges them straight from
+the files and keeps the text of the rows it rejects only.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from riskinsights_lib.datamart.sources import Source
 
-__all__ = ["source_files", "stage_source"]
+__all__ = ["RawFile", "raw_files", "source_files", "union_all"]
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +55,24 @@ def _reader(path: Path) -> str:
     )
 
 
-def stage_source(con: duckdb.DuckDBPyConnection, raw_dir: Path, source: Source) -> int:
-    """Read one source into the temp table ``raw_<name>``; return its row count.
+@dataclass(frozen=True)
+class RawFile:
+    """One raw file: its path relative to the run folder (as in ``truth/dirty_rows.csv``)
+    and an SQL subquery reading its rows in file order, the contract's columns as text."""
 
-    Files are appended one by one in name order; insertion order is preserved,
-    so ``rowid`` follows the files' rows and ``_files_<name>`` (``_file_id``,
-    ``_file``, ``first_rowid``) turns it into the row number within a file.
-    Columns of the contract missing from a file are added as NULL (the row then
+    name: str
+    scan: str
+
+
+def raw_files(con: duckdb.DuckDBPyConnection, raw_dir: Path, source: Source) -> list[RawFile]:
+    """The files of ``source`` in name order, each as a :class:`RawFile`.
+
+    Columns of the contract missing from a file are read as NULL (the row then
     fails its own rules); extra columns are ignored.
     """
-    files = source_files(raw_dir, source.name)
-    table = f"raw_{source.name}"
-    cols = ", ".join(f'"{c}" VARCHAR' for c in source.column_names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_file_id INTEGER, {cols})")
     base = Path(raw_dir).resolve().parent
-    starts, n = [], 0
-    for file_id, path in enumerate(files):
+    out = []
+    for path in source_files(raw_dir, source.name):
         present = {
             row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()
         }
@@ -79,17 +80,16 @@ def stage_source(con: duckdb.DuckDBPyConnection, raw_dir: Path, source: Source) 
         if missing:
             log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
         select = ", ".join(
-            f'CAST("{c}" AS VARCHAR)' if c in present else "CAST(NULL AS VARCHAR)"
+            f'CAST("{c}" AS VARCHAR) AS "raw__{c}"'
+            if c in present
+            else f'CAST(NULL AS VARCHAR) AS "raw__{c}"'
             for c in source.column_names
         )
-        con.execute(f"INSERT INTO {table} SELECT {file_id}, {select} FROM {_reader(path)}")
-        starts.append((file_id, path.resolve().relative_to(base).as_posix(), n))
-        n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    con.register("_files_df", pd.DataFrame(starts, columns=["_file_id", "_file", "first_rowid"]))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _files_{source.name} AS SELECT _file_id::INTEGER AS _file_id, "
-        "_file::VARCHAR AS _file, first_rowid::BIGINT AS first_rowid FROM _files_df"
-    )
-    con.unregister("_files_df")
-    log.info("staged %s: %s rows from %d file(s)", source.name, f"{n:,}", len(files))
-    return int(n)
+        name = path.resolve().relative_to(base).as_posix()
+        out.append(RawFile(name, f"(SELECT {select} FROM {_reader(path)})"))
+    return out
+
+
+def union_all(files: list[RawFile]) -> str:
+    """One subquery over every file of a source (for passes that need no row numbers)."""
+    return "(" + " UNION ALL ".join(f"SELECT * FROM {f.scan}" for f in files) + ")"

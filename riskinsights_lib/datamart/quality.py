@@ -1,14 +1,21 @@
 """Quarantine and reconciliation: every raw row is loaded or rejected with a reason.
 
-:func:`validate_source` casts a staged source (``raw_<name>``, all text) with
-``TRY_CAST`` and judges each row by the rules of its
+:func:`judge_source` reads a source's raw files as text (no copy of the text),
+casts each value with ``TRY_CAST`` and judges each row by the rules of its
 :class:`~riskinsights_lib.datamart.sources.Source`. The first broken rule wins,
 in the order of :data:`~riskinsights_lib.datamart.sources.REJECT_REASONS`
 (the order of docs/data_contract.md): missing key, unparseable value, orphan
 foreign key, value out of range, date in the future, then duplicate id among
-the rows that passed (the first in file order is kept). Good rows go to the
-temp table ``cln_<name>`` (typed); the others to ``etl_reject`` with their
-original values as JSON, direct personal data masked and natural ids hashed.
+the rows that passed (the first in file order is kept). The judged rows go to
+the temp table ``_judged_<name>`` (typed; rule number; the raw text, personal
+data masked, of the rows rejected or whose key repeats); the view ``cln_<name>``
+holds the loaded ones. :func:`write_rejects` copies the rejected rows into
+``etl_reject`` with their original values as JSON, natural ids hashed.
+
+Two facts are learnt in one pass over the files before judging, so that the
+judging pass needs no join with another large table and keeps file order: the
+hashes of keys that occur more than once, and the foreign-key values missing
+from the parent's loaded rows.
 """
 
 from __future__ import annotations
@@ -16,17 +23,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from riskinsights_lib.datamart.load import RawFile, raw_files, union_all
 from riskinsights_lib.datamart.sources import Source, source_by_name
 
 __all__ = [
+    "Judged",
     "RejectRateError",
     "REJECT_DDL",
     "derive_history_end",
-    "validate_source",
+    "judge_source",
+    "write_rejects",
     "reconciliation",
     "check_reject_rate",
 ]
@@ -95,7 +107,7 @@ def _sql_str(text: str) -> str:
 
 
 def _rules(source: Source, history_end: dt.date) -> list[tuple[str, str, str]]:
-    """``(reason, condition, detail)`` in judging order, on ``t`` (typed) and ``p<i>`` (parents)."""
+    """``(reason, condition, detail)`` in judging order, on ``t`` (typed and raw columns)."""
     rules: list[tuple[str, str, str]] = []
     for key in source.key:
         rules.append(("missing_key", f"{_text(key)} IS NULL", f"{key} is empty"))
@@ -112,11 +124,10 @@ def _rules(source: Source, history_end: dt.date) -> list[tuple[str, str, str]]:
         if c.required and c.name not in source.key:
             rules.append(("unparseable_value", f't."{c.name}" IS NULL', f"{c.name} is empty"))
     for i, (col, parent) in enumerate(source.parents.items()):
-        pkey = source_by_name(parent).key[0]
         rules.append(
             (
                 "orphan_foreign_key",
-                f't."{col}" IS NOT NULL AND p{i}."{pkey}" IS NULL',
+                f't."{col}" IN (SELECT v FROM _orphans_{source.name}_{i})',
                 f"{col} not in {parent}",
             )
         )
@@ -161,33 +172,50 @@ def _rules(source: Source, history_end: dt.date) -> list[tuple[str, str, str]]:
     return rules
 
 
-def _raw_record(source: Source) -> str:
-    """JSON text of the raw row: direct personal data masked, natural ids hashed."""
+def _raw_json(source: Source) -> str:
+    """JSON text of the raw row (``t.raw__<col>``), direct personal data masked."""
     parts = []
     for c in source.columns:
         raw = f't."raw__{c.name}"'
-        if c.personal:
-            value = f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END"
-        elif c.name in source.hashed:
-            value = f"coalesce(h_{c.name}.hashed, {raw})"
-        else:
-            value = raw
+        value = f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END" if c.personal else raw
         parts.append(f"'{c.name}', {value}")
     return f"CAST(json_object({', '.join(parts)}) AS VARCHAR)"
 
 
-def derive_history_end(con: duckdb.DuckDBPyConnection) -> dt.date:
+def _raw_record(source: Source) -> str:
+    """``etl_reject.raw_record``: the kept JSON (``j._raw``) with natural ids hashed."""
+    parts = []
+    for c in source.columns:
+        raw = f"json_extract_string(j._raw, '$.\"{c.name}\"')"
+        value = f"coalesce(h_{c.name}.hashed, {raw})" if c.name in source.hashed else raw
+        parts.append(f"'{c.name}', {value}")
+    return f"CAST(json_object({', '.join(parts)}) AS VARCHAR)"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A judged source: its raw row count, files and the reasons behind its rule numbers."""
+
+    name: str
+    raw_rows: int
+    files: tuple[str, ...]
+    reasons: tuple[str, ...]
+    details: tuple[str, ...]
+
+
+def derive_history_end(con: duckdb.DuckDBPyConnection, raw_dir: str | Path) -> dt.date:
     """The end of the history: the latest balance month end held by a real share of accounts.
 
     A corrupted far-future month end must not move the end of the history, so
     month ends with under 10% of the median month's rows are ignored. Reads the
-    staged ``raw_balances``.
+    raw balances files.
     """
+    files = raw_files(con, Path(raw_dir), source_by_name("balances"))
     row = con.execute(
-        """
+        f"""
         WITH m AS (
-            SELECT TRY_CAST(NULLIF(TRIM(month_end), '') AS DATE) AS d, count(*) AS n
-            FROM raw_balances GROUP BY 1 HAVING d IS NOT NULL
+            SELECT TRY_CAST(NULLIF(TRIM(raw__month_end), '') AS DATE) AS d, count(*) AS n
+            FROM {union_all(files)} GROUP BY 1 HAVING d IS NOT NULL
         )
         SELECT max(d) FROM m WHERE n >= 0.1 * (SELECT median(n) FROM m)
         """
@@ -199,95 +227,241 @@ def derive_history_end(con: duckdb.DuckDBPyConnection) -> dt.date:
     return row[0]
 
 
-def validate_source(
-    con: duckdb.DuckDBPyConnection, source: Source, *, history_end: dt.date, run_id: str
-) -> tuple[int, int]:
-    """Split ``raw_<name>`` into ``cln_<name>`` (typed, loaded) and ``etl_reject`` rows.
+#: A membership bitmap has at least this many bits per value (false alarms under 1/64).
+#: A value's hash picks one bit; a set bit means "maybe" and an exact check follows, so
+#: the size only trades speed for false alarms. Bitmaps held in variables, unlike joins,
+#: keep the judging pass in file order.
+_BITS_PER_VALUE = 64
 
-    Parent sources must be validated first (``cln_<parent>`` exists) so that a
-    foreign key is judged against the rows actually loaded; ``_idmap``
-    (natural -> hashed id) must exist for the raw records. Returns
-    ``(loaded_rows, rejected_rows)``.
-    """
+
+def _set_bitmap(con: duckdb.DuckDBPyConnection, variable: str, table: str) -> None:
+    """``variable`` := bitmap of the hashes ``h`` in ``table``; ``<variable>_n`` := its
+    number of bits (a power of two, 2^12 to 2^24, growing with the number of values)."""
+    n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    bits = min(max(1 << (n * _BITS_PER_VALUE).bit_length(), 1 << 12), 1 << 24)
+    con.execute(f"SET VARIABLE {variable}_n = {bits}::UBIGINT")
+    con.execute(
+        f"SET VARIABLE {variable} = "
+        f"(SELECT bitstring_agg((h % {bits})::INTEGER, 0, {bits - 1}) FROM {table})"
+    )
+
+
+def _maybe_in(variable: str, hash_expr: str) -> str:
+    bit = f"({hash_expr} % getvariable('{variable}_n'))::INTEGER"
+    return f"coalesce(get_bit(getvariable('{variable}'), {bit}) = 1, false)"
+
+
+def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawFile]) -> None:
+    """One pass over the files: ``_dupkeys_<name>`` (hashes of typed keys seen more than
+    once) and ``_orphans_<name>_<i>`` (typed values of foreign key i not in the parent),
+    each also as a bitmap variable of the same name."""
     name = source.name
-    staged = ", ".join(f'"{c}" AS "raw__{c}"' for c in source.column_names)
-    typed = ", ".join(f'{_typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
-    rules = _rules(source, history_end)
-    # The rules are evaluated once: the first broken one's number picks reason and detail.
-    rule_no = (
-        "CASE "
-        + " ".join(f"WHEN {cond} THEN {i + 1}" for i, (_, cond, _) in enumerate(rules))
-        + " END"
+    typed = {c.name: _typed(c.name, c.sql_type) for c in source.columns}
+    fks = list(source.parents.items())
+    cols = ", ".join(
+        [f"hash({', '.join(typed[k] for k in source.key)}) AS _h"]
+        + [f'{typed[col]} AS "fk{i}"' for i, (col, _) in enumerate(fks)]
     )
-    reasons = "[" + ", ".join(_sql_str(r) for r, _, _ in rules) + "]"
-    details = "[" + ", ".join(_sql_str(d) for _, _, d in rules) + "]"
-    joins = " ".join(
-        f'LEFT JOIN (SELECT DISTINCT "{source_by_name(p).key[0]}" FROM cln_{p}) p{i} '
-        f'ON p{i}."{source_by_name(p).key[0]}" = t."{col}"'
-        for i, (col, p) in enumerate(source.parents.items())
-    )
-    cols = ", ".join(f't."{c}"' for c in source.column_names)
-    # One pass: cast, judge, keep the typed columns only (the raw text stays in raw_<name>).
+    sets = ", ".join(["(_h)"] + [f'("fk{i}")' for i in range(len(fks))])
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _judged_{name} AS
-        SELECT _rid, * EXCLUDE (_rid, _rule), {reasons}[_rule] AS reason, {details}[_rule] AS detail
-        FROM (
-            SELECT t._rid, {cols}, {rule_no} AS _rule
-            FROM (SELECT rowid AS _rid, {staged}, {typed}
-                  FROM (SELECT rowid, * FROM raw_{name})) t
-            {joins}
-        )
+        CREATE OR REPLACE TEMP TABLE _keys_{name} AS
+        SELECT GROUPING(_h) AS _not_h, * FROM (SELECT {cols} FROM {union_all(files)})
+        GROUP BY GROUPING SETS ({sets})
+        HAVING GROUPING(_h) = 1 OR count(*) > 1
         """
     )
-    keys = ", ".join(f'"{k}"' for k in source.key)
-    # Duplicates: only keys seen more than once are windowed; the first in file order wins.
-    # Counting 64-bit hashes of the keys finds the candidates without a hash table of
-    # every key (100M transaction ids at scale); the window then works on exact keys.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dupkeys_{name} AS "
+        f"SELECT _h AS h FROM _keys_{name} WHERE _not_h = 0"
+    )
+    _set_bitmap(con, f"_dupkeys_{name}", f"_dupkeys_{name}")
+    for i, (_, parent) in enumerate(fks):
+        pkey = source_by_name(parent).key[0]
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _orphans_{name}_{i} AS
+            SELECT v, hash(v) AS h FROM (
+                SELECT DISTINCT k."fk{i}" AS v FROM _keys_{name} k
+                ANTI JOIN cln_{parent} p ON p."{pkey}" = k."fk{i}"
+                WHERE k._not_h = 1 AND k."fk{i}" IS NOT NULL
+            )
+            """
+        )
+        _set_bitmap(con, f"_orphans_{name}_{i}", f"_orphans_{name}_{i}")
+    con.execute(f"DROP TABLE _keys_{name}")
+
+
+def _judge_files(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    files: list[RawFile],
+    rules: list[tuple[str, str, str]],
+) -> list[int]:
+    """Append every file's rows to ``_judged_<name>`` in file order; return each file's
+    first rowid. No join runs here (joins do not keep the order): orphan foreign keys
+    are only flagged as possible (``_fkcand``) by the bitmaps and settled afterwards."""
+    name = source.name
+    staged = ", ".join(f'"raw__{c}"' for c in source.column_names)
+    typed = ", ".join(f'{_typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
+    names = ", ".join(f'"{c.name}"' for c in source.columns)
+    keys = ", ".join(f't."{k}"' for k in source.key)
+    rule_no = (
+        "CASE "
+        + " ".join(
+            f"WHEN {cond} THEN {i + 1}"
+            for i, (reason, cond, _) in enumerate(rules)
+            if reason != "orphan_foreign_key"
+        )
+        + " END"
+    )
+    fk_cand = " OR ".join(
+        [
+            _maybe_in(f"_orphans_{name}_{i}", f'hash(t."{col}")')
+            for i, col in enumerate(source.parents)
+        ]
+        or ["false"]
+    )
+    select = f"""
+        SELECT {{file_id}} AS _file_id, {names}, _khash, _rule::UTINYINT AS _rule, _fkcand,
+               CASE WHEN _rule IS NOT NULL OR _fkcand OR {_maybe_in(f"_dupkeys_{name}", "_khash")}
+                    THEN {_raw_json(source)} END AS _raw
+        FROM (
+            SELECT t.*, hash({keys}) AS _khash, {rule_no} AS _rule, {fk_cand} AS _fkcand
+            FROM (SELECT {staged}, {typed} FROM {{scan}}) t
+        ) t
+    """
+    first_rowid, n = [], 0
+    for file_id, raw in enumerate(files):
+        query = select.format(file_id=file_id, scan=raw.scan)
+        if file_id == 0:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _judged_{name} AS {query}")
+        else:
+            con.execute(f"INSERT INTO _judged_{name} {query}")
+        first_rowid.append(n)
+        n = con.execute(f"SELECT count(*) FROM _judged_{name}").fetchall()[0][0]
+    return first_rowid + [n]
+
+
+def _settle_orphans(
+    con: duckdb.DuckDBPyConnection, source: Source, rules: list[tuple[str, str, str]]
+) -> None:
+    """Possible orphans: an exact orphan foreign key wins over every later rule."""
+    fk_rules = [(i, cond) for i, (r, cond, _) in enumerate(rules) if r == "orphan_foreign_key"]
+    if not fk_rules:
+        return
+    cases = " ".join(f"WHEN {cond} THEN {i + 1}" for i, cond in fk_rules)
     con.execute(
         f"""
-        UPDATE _judged_{name} SET reason = 'duplicate_id',
-               detail = 'repeats the key of an earlier row'
-        WHERE _rid IN (
+        UPDATE _judged_{source.name} AS t SET _rule = CASE {cases} ELSE _rule END
+        WHERE _fkcand AND (_rule IS NULL OR _rule > {fk_rules[-1][0] + 1})
+        """
+    )
+
+
+def judge_source(
+    con: duckdb.DuckDBPyConnection, raw_dir: str | Path, source: Source, *, history_end: dt.date
+) -> Judged:
+    """Read and judge every raw row of ``source`` into ``_judged_<name>`` and ``cln_<name>``.
+
+    Parent sources must be judged first (``cln_<parent>`` exists) so that a
+    foreign key is judged against the rows actually loaded. Rows are appended
+    file by file in file order, so a row's ``rowid`` minus its file's first
+    ``rowid`` (``_files_<name>``) is its row number within the file.
+    """
+    name = source.name
+    files = raw_files(con, Path(raw_dir), source)
+    _learn_keys(con, source, files)
+    rules = _rules(source, history_end)
+    bounds = _judge_files(con, source, files, rules)
+    _settle_orphans(con, source, rules)
+    files_frame = pd.DataFrame(
+        {
+            "_file_id": range(len(files)),
+            "_file": [f.name for f in files],
+            "first_rowid": bounds[:-1],
+        }
+    )
+    con.register("_files_df", files_frame)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _files_{name} AS SELECT _file_id::INTEGER AS _file_id, "
+        "_file::VARCHAR AS _file, first_rowid::BIGINT AS first_rowid FROM _files_df"
+    )
+    con.unregister("_files_df")
+    # Duplicates among the rows that passed: the first in file order wins. Only keys whose
+    # hash repeats (learnt above) are ranked, on their exact values.
+    exact = ", ".join(f'"{k}"' for k in source.key)
+    con.execute(
+        f"""
+        UPDATE _judged_{name} SET _rule = {len(rules) + 1}
+        WHERE rowid IN (
             SELECT _rid FROM (
-                SELECT _rid, row_number() OVER (PARTITION BY {keys} ORDER BY _rid) AS k
+                SELECT rowid AS _rid, row_number() OVER (PARTITION BY {exact} ORDER BY rowid) AS k
                 FROM _judged_{name}
-                WHERE reason IS NULL AND hash({keys}) IN (
-                    SELECT hash({keys}) AS h FROM _judged_{name} WHERE reason IS NULL
-                    GROUP BY h HAVING count(*) > 1
-                )
+                WHERE _rule IS NULL AND _khash IN (SELECT h FROM _dupkeys_{name})
             ) WHERE k > 1
         )
         """
     )
+    names = ", ".join(f'"{c.name}"' for c in source.columns)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW cln_{name} AS "
-        f"SELECT * EXCLUDE (reason, detail) FROM _judged_{name} WHERE reason IS NULL"
+        f"SELECT {names} FROM _judged_{name} WHERE _rule IS NULL"
     )
+    judged = Judged(
+        name=name,
+        raw_rows=int(bounds[-1]),
+        files=tuple(f.name for f in files),
+        reasons=tuple(r for r, _, _ in rules) + ("duplicate_id",),
+        details=tuple(d for _, _, d in rules) + ("repeats the key of an earlier row",),
+    )
+    n_rejected = sum(reject_counts(con, judged).values())
+    log.info("judged %s: %s raw rows, %s rejected", name, f"{bounds[-1]:,}", f"{n_rejected:,}")
+    return judged
+
+
+def reject_counts(con: duckdb.DuckDBPyConnection, judged: Judged) -> dict[str, int]:
+    """Rejected rows of a judged source by reason."""
+    rows = con.execute(
+        f"SELECT _rule, count(*) FROM _judged_{judged.name} WHERE _rule IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for rule, n in rows:
+        reason = judged.reasons[rule - 1]
+        counts[reason] = counts.get(reason, 0) + int(n)
+    return counts
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, judged: Judged, run_id: str) -> int:
+    """Append the rejected rows of ``judged`` to ``etl_reject`` (in file order).
+
+    ``_idmap`` (natural -> hashed id) must hold every natural id of the rejected
+    rows. Returns the number of rows written.
+    """
+    name = judged.name
+    source = source_by_name(name)
+    reasons = "[" + ", ".join(_sql_str(r) for r in judged.reasons) + "]"
+    details = "[" + ", ".join(_sql_str(d) for d in judged.details) + "]"
     hash_joins = " ".join(
-        f'LEFT JOIN _idmap h_{c} ON h_{c}.natural = TRIM(t."raw__{c}")' for c in source.hashed
+        f"LEFT JOIN _idmap h_{c} ON h_{c}.natural = TRIM(json_extract_string(j._raw, '$.\"{c}\"'))"
+        for c in source.hashed
     )
+    before = con.execute("SELECT count(*) FROM etl_reject").fetchall()[0][0]
     con.execute(
         f"""
         INSERT INTO etl_reject
-        SELECT '{name}', f._file, t._rid - f.first_rowid + 1, {_raw_record(source)},
-               j.reason, j.detail, ?
-        FROM _judged_{name} j
-        JOIN (SELECT rowid AS _rid, _file_id, {staged} FROM raw_{name}) t USING (_rid)
+        SELECT '{name}', f._file, j._rid - f.first_rowid + 1, {_raw_record(source)},
+               {reasons}[j._rule], {details}[j._rule], ?
+        FROM (SELECT rowid AS _rid, _file_id, _rule, _raw FROM _judged_{name}
+              WHERE _rule IS NOT NULL) j
         JOIN _files_{name} f USING (_file_id)
         {hash_joins}
-        WHERE j.reason IS NOT NULL
         ORDER BY j._rid
         """,
         [run_id],
     )
-    con.execute(f"DROP TABLE raw_{name}")  # the raw text is no longer needed
-    loaded = con.execute(f"SELECT count(*) FROM cln_{name}").fetchall()[0][0]
-    rejected = con.execute("SELECT count(*) FROM etl_reject WHERE source = ?", [name]).fetchall()[
-        0
-    ][0]
-    log.info("validated %s: %s loaded, %s rejected", name, f"{loaded:,}", f"{rejected:,}")
-    return int(loaded), int(rejected)
+    written = con.execute("SELECT count(*) FROM etl_reject").fetchall()[0][0] - before
+    return int(written)
 
 
 def reconciliation(
@@ -328,17 +502,12 @@ def reconciliation(
 
 
 def check_reject_rate(
-    con: duckdb.DuckDBPyConnection, source: str, raw_rows: int, max_reject_rate: float
+    con: duckdb.DuckDBPyConnection, judged: Judged, max_reject_rate: float
 ) -> None:
-    """Raise :class:`RejectRateError` when ``source`` rejected more than ``max_reject_rate``."""
-    rejected, reason, n_reason = con.execute(
-        """
-        SELECT (SELECT count(*) FROM etl_reject WHERE source = $1),
-               arg_max(reason, n), max(n)
-        FROM (SELECT reason, count(*) AS n FROM etl_reject WHERE source = $1 GROUP BY reason)
-        """,
-        [source],
-    ).fetchall()[0]
-    rate = rejected / raw_rows if raw_rows else 0.0
+    """Raise :class:`RejectRateError` when ``judged`` rejected more than ``max_reject_rate``."""
+    counts = reject_counts(con, judged)
+    rejected = sum(counts.values())
+    rate = rejected / judged.raw_rows if judged.raw_rows else 0.0
     if rate > max_reject_rate:
-        raise RejectRateError(source, rate, max_reject_rate, reason, int(n_reason))
+        reason = max(sorted(counts), key=counts.get)
+        raise RejectRateError(judged.name, rate, max_reject_rate, reason, counts[reason])

@@ -8,18 +8,21 @@ CREATE OR REPLACE TEMP TABLE _snap AS
 SELECT snapshot_date, year(snapshot_date) * 12 + month(snapshot_date) AS snap_mi FROM _snapshots;
 
 -- Customer x month balances (per product kind), k in 0 .. $lookback - 1.
+-- Money is summed as DECIMAL (exact) and averages run in k order, so that a
+-- rebuild gives the same bits whatever the order in which threads add up.
 CREATE OR REPLACE TEMP TABLE _cm AS
 SELECT s.snapshot_date, a.customer_id, s.snap_mi - (year(f.month_end) * 12 + month(f.month_end)) AS k,
-       sum(f.balance) FILTER (WHERE p.product_type = 'credit_card') AS card_balance,
-       sum(f.credit_limit) FILTER (WHERE p.product_type = 'credit_card') AS card_limit,
-       sum(f.balance) FILTER (WHERE p.product_type = 'current_account') AS current_balance,
-       sum(f.balance) FILTER (WHERE p.product_type = 'savings') AS savings_balance,
-       sum(f.balance) FILTER (WHERE p.product_type IN ('personal_loan', 'mortgage')) AS loan_balance,
-       sum(f.balance) FILTER (WHERE p.is_credit) AS credit_balance,
+       CAST(sum(f.balance::DECIMAL(18, 4)) FILTER (WHERE p.product_type = 'credit_card') AS DOUBLE) AS card_balance,
+       CAST(sum(f.credit_limit::DECIMAL(18, 4)) FILTER (WHERE p.product_type = 'credit_card') AS DOUBLE) AS card_limit,
+       CAST(sum(f.balance::DECIMAL(18, 4)) FILTER (WHERE p.product_type = 'current_account') AS DOUBLE) AS current_balance,
+       CAST(sum(f.balance::DECIMAL(18, 4)) FILTER (WHERE p.product_type = 'savings') AS DOUBLE) AS savings_balance,
+       CAST(sum(f.balance::DECIMAL(18, 4)) FILTER (WHERE p.product_type IN ('personal_loan', 'mortgage')) AS DOUBLE)
+           AS loan_balance,
+       CAST(sum(f.balance::DECIMAL(18, 4)) FILTER (WHERE p.is_credit) AS DOUBLE) AS credit_balance,
        max(f.days_past_due) FILTER (WHERE p.is_credit) AS max_dpd,
        count(*) FILTER (WHERE p.is_credit AND f.instalment_due > 0
                         AND coalesce(f.instalment_paid, 0) < f.instalment_due) AS n_missed,
-       sum(f.instalment_due) FILTER (WHERE p.is_credit) AS instalment_due
+       CAST(sum(f.instalment_due::DECIMAL(18, 4)) FILTER (WHERE p.is_credit) AS DOUBLE) AS instalment_due
 FROM _snap s
 JOIN fact_account_month f
   ON f.month_end <= s.snapshot_date
@@ -37,8 +40,8 @@ WITH m AS (
 SELECT snapshot_date, customer_id,
        max(card_limit) FILTER (WHERE k = 0) AS credit_limit,
        max(util) FILTER (WHERE k = 0) AS utilisation_now,
-       avg(util) FILTER (WHERE k < 3) AS utilisation_avg_3m,
-       avg(util) FILTER (WHERE k < 3) - avg(util) FILTER (WHERE k BETWEEN 3 AND 5) AS utilisation_trend,
+       avg(util ORDER BY k) FILTER (WHERE k < 3) AS utilisation_avg_3m,
+       avg(util ORDER BY k) FILTER (WHERE k < 3) - avg(util ORDER BY k) FILTER (WHERE k BETWEEN 3 AND 5) AS utilisation_trend,
        max(max_dpd) FILTER (WHERE k < 6) AS max_dpd_6m,
        max(max_dpd) FILTER (WHERE k = 0) AS dpd_now,
        count(*) FILTER (WHERE k < 6 AND max_dpd > 0) AS months_in_arrears_6m,
@@ -49,8 +52,8 @@ SELECT snapshot_date, customer_id,
        max(current_balance) FILTER (WHERE k = 0) AS current_balance,
        max(savings_balance) FILTER (WHERE k = 0) AS savings_balance,
        max(deposit) FILTER (WHERE k = 0) AS deposit_balance,
-       avg(deposit) FILTER (WHERE k < 3) AS deposit_balance_avg_3m,
-       avg(deposit) FILTER (WHERE k < 3) - avg(deposit) FILTER (WHERE k BETWEEN 3 AND 5)
+       avg(deposit ORDER BY k) FILTER (WHERE k < 3) AS deposit_balance_avg_3m,
+       avg(deposit ORDER BY k) FILTER (WHERE k < 3) - avg(deposit ORDER BY k) FILTER (WHERE k BETWEEN 3 AND 5)
            AS deposit_balance_trend
 FROM m
 GROUP BY snapshot_date, customer_id;
@@ -59,7 +62,7 @@ GROUP BY snapshot_date, customer_id;
 CREATE OR REPLACE TEMP TABLE _tm AS
 SELECT a.customer_id, year(f.ts) * 12 + month(f.ts) AS mi, c.channel,
        f.direction = 'D' AND c.is_customer_initiated AS initiated,
-       count(*) AS n, sum(f.amount) AS amount, max(f.ts) AS last_ts
+       count(*) AS n, sum(f.amount::DECIMAL(18, 4)) AS amount, max(f.ts) AS last_ts
 FROM fact_transaction f
 JOIN dim_account a ON a.account_key = f.account_key
 JOIN dim_channel c ON c.channel_key = f.channel_key
@@ -74,14 +77,14 @@ SELECT snapshot_date, customer_id,
        coalesce(sum(n) FILTER (WHERE initiated AND k < 3), 0) AS tx_count_3m,
        coalesce(sum(n) FILTER (WHERE initiated AND k < 3), 0)
            - coalesce(sum(n) FILTER (WHERE initiated AND k BETWEEN 3 AND 5), 0) AS tx_count_trend,
-       coalesce(sum(amount) FILTER (WHERE initiated AND k < 3), 0) AS spend_3m,
+       coalesce(sum(amount) FILTER (WHERE initiated AND k < 3), 0)::DOUBLE AS spend_3m,
        date_diff('day', CAST(max(last_ts) FILTER (WHERE initiated) AS DATE), snapshot_date)
            AS days_since_last_tx,
        count(DISTINCT channel) FILTER (WHERE initiated AND k < 3) AS active_channels_3m,
        coalesce(sum(n) FILTER (WHERE channel = 'salary_credit' AND k < 3), 0) AS salary_credits_3m,
        min(k) FILTER (WHERE channel = 'salary_credit') AS months_since_salary,
-       coalesce(sum(amount) FILTER (WHERE channel = 'salary_credit' AND k < 3), 0) / 3
-           - coalesce(sum(amount) FILTER (WHERE channel = 'salary_credit' AND k BETWEEN 3 AND 5), 0) / 3
+       coalesce(sum(amount) FILTER (WHERE channel = 'salary_credit' AND k < 3), 0)::DOUBLE / 3
+           - coalesce(sum(amount) FILTER (WHERE channel = 'salary_credit' AND k BETWEEN 3 AND 5), 0)::DOUBLE / 3
            AS salary_amount_trend
 FROM w
 GROUP BY snapshot_date, customer_id;

@@ -2,7 +2,8 @@
 -- transactions only. Velocity windows use RANGE frames on ts that exclude the
 -- current timestamp's peers (strictly earlier). Amount habits use the previous
 -- HABIT_WINDOW transactions of the same customer and direction in
--- (ts, transaction_id) order (seq). Every window is partitioned by customer, so
+-- (ts, transaction_id) order (seq). Amounts are summed as DECIMAL, exactly, so
+-- that ties in ts cannot change the last bits of a sum. Every window is partitioned by customer, so
 -- the table macro _tx_features(lo, hi) computes the mart's rows of the customers
 -- numbered lo..hi alone; build.py appends them chunk by chunk in (cnum, seq)
 -- order: the same rows and order however the customers are chunked.
@@ -21,9 +22,9 @@ SELECT w.cnum, w.seq, w.transaction_id, n.customer_id, w.ts, c.channel,
        isodow(w.ts)::INTEGER AS weekday,
        CASE WHEN hour(w.ts) < 6 THEN 1 ELSE 0 END AS is_night,
        w.n_prev_1h::INTEGER AS n_prev_1h,
-       coalesce(w.sum_prev_1h, 0) AS sum_prev_1h,
+       coalesce(w.sum_prev_1h::DOUBLE, 0) AS sum_prev_1h,
        w.n_prev_24h::INTEGER AS n_prev_24h,
-       coalesce(w.sum_prev_24h, 0) AS sum_prev_24h,
+       coalesce(w.sum_prev_24h::DOUBLE, 0) AS sum_prev_24h,
        CASE WHEN w.ts = fc.first_ts THEN 1 ELSE 0 END AS is_new_country,
        CASE WHEN w.ts = fm.first_ts THEN 1 ELSE 0 END AS is_new_mcc,
        CASE WHEN w.geography_key <> -1 AND NOT g.is_home_country THEN 1 ELSE 0 END AS is_foreign,
@@ -35,9 +36,9 @@ FROM (
            count(amount) OVER habit AS n_habit,
            rank() OVER before - 1 AS n_prior,
            count(*) OVER last_1h AS n_prev_1h,
-           sum(amount) OVER last_1h AS sum_prev_1h,
+           sum(amount::DECIMAL(18, 4)) OVER last_1h AS sum_prev_1h,
            count(*) OVER last_24h AS n_prev_24h,
-           sum(amount) OVER last_24h AS sum_prev_24h,
+           sum(amount::DECIMAL(18, 4)) OVER last_24h AS sum_prev_24h,
            max(ts) OVER before AS prev_ts
     FROM _tx
     WHERE cnum BETWEEN lo AND hi
