@@ -332,6 +332,7 @@ def generate_bank(
         anomaly_rate=anomaly_rate,
         balance_seed=streams[4],
         transaction_seed=streams[9],
+        file_format=file_format,
     )
     parts = ordered_map(maker, range(maker.n_parts), workers)
     with TableWriter(bal_path, file_format) as bal_writer:

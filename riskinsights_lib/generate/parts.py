@@ -21,11 +21,12 @@ import pyarrow as pa
 from riskinsights_lib.generate.balances import Habits, balances_frame
 from riskinsights_lib.generate.chunk_inputs import transaction_inputs
 from riskinsights_lib.generate.customers import CustomerProfile
+from riskinsights_lib.generate.dirty import DIRTY_SPECS, string_columns
 from riskinsights_lib.generate.schemas import SCHEMAS
 from riskinsights_lib.generate.simulate import MainPath
 from riskinsights_lib.generate.timeline import Timeline
 from riskinsights_lib.generate.transactions import transactions_chunk
-from riskinsights_lib.generate.writer import to_arrow
+from riskinsights_lib.generate.writer import cast_to_text, to_arrow
 
 __all__ = ["PartMaker", "part_rng", "ordered_map"]
 
@@ -61,7 +62,8 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
 @dataclass
 class PartMaker:
     """Makes part ``k`` (customers ``k * size`` up to ``(k + 1) * size``): its balance rows,
-    its transactions (not yet numbered) and their anomaly labels."""
+    its transactions (not yet numbered) and their anomaly labels, with the columns that
+    dirty rows write as text already cast (work taken off the writing thread)."""
 
     accounts: pd.DataFrame
     path: MainPath
@@ -75,6 +77,7 @@ class PartMaker:
     anomaly_rate: float
     balance_seed: np.random.SeedSequence
     transaction_seed: np.random.SeedSequence
+    file_format: str = "csv"
 
     @property
     def n_parts(self) -> int:
@@ -112,4 +115,12 @@ class PartMaker:
         table, anomalies, _ = transactions_chunk(
             inputs, tl, part_rng(self.transaction_seed, part), anomaly_rate=self.anomaly_rate
         )
-        return to_arrow(bal, SCHEMAS["balances"]), table, anomalies
+        balances = to_arrow(bal, SCHEMAS["balances"])
+        return (
+            self._as_written(balances, "balances"),
+            self._as_written(table, "transactions"),
+            anomalies,
+        )
+
+    def _as_written(self, table: pa.Table, source: str) -> pa.Table:
+        return cast_to_text(table, string_columns(DIRTY_SPECS[source], self.file_format))
