@@ -313,6 +313,9 @@ def build_datamart(
         _run_sql(con, "dims", run_id=run_id, history_end=end, home_country=home)
         t0 = done("dimensions", t0)
         _run_sql(con, "facts", run_id=run_id)
+        for source in SOURCES:  # the facts hold the loaded rows now: free the judged copies
+            con.execute(f"DROP VIEW cln_{source.name}")
+            con.execute(f"DROP TABLE _judged_{source.name}")
         t0 = done("facts", t0)
 
         con.register("_snapshots_df", pd.DataFrame({"snapshot_date": pd.to_datetime(snaps).date}))
