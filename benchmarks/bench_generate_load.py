@@ -81,7 +81,7 @@ def _generate(out: str, n_customers: int, tx_per_month: float, queue) -> None:
     )
 
 
-def _load(out: str, memory_limit: str, queue) -> None:
+def _load(out: str, memory_limit: str, threads: int | None, queue) -> None:
     from riskinsights_lib.datamart import build_datamart
 
     t0 = time.perf_counter()
@@ -92,6 +92,7 @@ def _load(out: str, memory_limit: str, queue) -> None:
         snapshots=SNAPSHOTS,
         pseudonym_key="benchmark-key",
         memory_limit=memory_limit,
+        threads=threads,
         progress=False,
     )
     queue.put(
@@ -139,7 +140,13 @@ def _stage(target, *args) -> dict:
 
 
 def run(
-    size: int, *, tx_per_month: float, workdir: Path, memory_limit: str, baseline: bool
+    size: int,
+    *,
+    tx_per_month: float,
+    workdir: Path,
+    memory_limit: str,
+    threads: int | None,
+    baseline: bool,
 ) -> dict:
     n_customers = max(100, round(size / (tx_per_month * N_MONTHS)))
     out = workdir / f"bench_{size}"
@@ -152,7 +159,8 @@ def run(
     }
     result["generation"] = _stage(_generate, str(out), n_customers, tx_per_month)
     result["raw_mb"] = sum(f.stat().st_size for f in (out / "raw").rglob("*") if f.is_file()) / 1e6
-    result["load"] = _stage(_load, str(out), memory_limit)
+    result["load"] = _stage(_load, str(out), memory_limit, threads)
+    result["threads"] = threads
     if baseline:
         result["baseline_pandas_sqlite"] = _stage(_baseline, str(out))
         result["baseline_over_load"] = (
@@ -190,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tx-per-customer-month", type=float, default=12.0)
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory limit of the load")
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads of the load")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a temp folder)")
     parser.add_argument(
         "--skip-baseline", action="store_true", help="skip the pandas + SQLite baseline"
@@ -203,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             tx_per_month=args.tx_per_customer_month,
             workdir=workdir,
             memory_limit=args.memory_limit,
+            threads=args.threads,
             baseline=not args.skip_baseline,
         )
         result["machine"] = {"cpus": mp.cpu_count(), "python": platform.python_version()}

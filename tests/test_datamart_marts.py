@@ -170,15 +170,17 @@ def test_running_twice_gives_the_same_datamart(dirty_raw, tmp_path):
         pd.testing.assert_frame_equal(a, b, obj=table)  # same rows in the same order
 
 
-def test_chunked_window_features_equal_one_pass(dirty_mart, tmp_path, monkeypatch):
+def test_chunked_facts_and_window_features_equal_one_pass(dirty_mart, tmp_path, monkeypatch):
     from riskinsights_lib.datamart import build as build_module
 
     root, _, _ = dirty_mart
     monkeypatch.setattr(build_module, "TX_CHUNK_ROWS", 100)  # many customer chunks
+    monkeypatch.setattr(build_module, "FACT_CHUNK_ROWS", 100)  # the facts month by month
     kwargs = {"run_id": "dirty_run", "snapshots": SNAPSHOTS_ALL, "pseudonym_key": KEY_DIRTY}
     build_datamart(
         root / "raw", tmp_path / "chunked.duckdb", max_reject_rate=0.5, progress=False, **kwargs
     )
-    one = _table(root / "datamart.duckdb", "mart_transaction_features")
-    chunked = _table(tmp_path / "chunked.duckdb", "mart_transaction_features")
-    pd.testing.assert_frame_equal(one, chunked)
+    for table in ("mart_transaction_features", "fact_transaction"):
+        one = _table(root / "datamart.duckdb", table)
+        chunked = _table(tmp_path / "chunked.duckdb", table)
+        pd.testing.assert_frame_equal(one, chunked, obj=table)  # same rows in the same order

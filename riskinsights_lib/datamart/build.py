@@ -53,6 +53,8 @@ HABIT_WINDOW = 100
 MIN_HISTORY = 5
 #: Transactions per chunk of customers in the window features (bounds their memory).
 TX_CHUNK_ROWS = 2_000_000
+#: Transactions per time range written to fact_transaction (bounds the sort's memory).
+FACT_CHUNK_ROWS = 8_000_000
 
 _CHANNEL_GROUPS = {
     "card_present": "card",
@@ -191,6 +193,25 @@ def _register_idmap(con: duckdb.DuckDBPyConnection, key: str) -> None:
     con.unregister("_idmap_df")
 
 
+def _month_ranges(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tuple[dt.date, dt.date]]:
+    """Ranges ``[lo, hi)`` of whole months of the loaded transactions, in time order, each
+    holding at most ``max_rows`` transactions (a month with more goes alone)."""
+    months = con.execute(
+        "SELECT date_trunc('month', ts)::DATE AS m, count(*) FROM cln_transactions "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    ranges: list[list[dt.date]] = []
+    total = 0
+    for month, n in months:
+        end = (month + dt.timedelta(days=32)).replace(day=1)
+        if not ranges or total + n > max_rows:
+            ranges.append([month, end])
+            total = 0
+        ranges[-1][1] = end
+        total += n
+    return [(lo, hi) for lo, hi in ranges]
+
+
 def _customer_chunks(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tuple[int, int]]:
     """Ranges ``(first, last)`` of customer numbers (``_tx.cnum``), each holding at most
     ``max_rows`` transactions (a customer with more goes alone)."""
@@ -226,6 +247,7 @@ def build_datamart(
     history_end: dt.date | None = None,
     home_country: str | None = None,
     memory_limit: str | None = None,
+    threads: int | None = None,
     progress: bool = True,
 ) -> EtlSummary:
     """Build the DuckDB star-schema datamart from the raw extracts of one run.
@@ -244,6 +266,8 @@ def build_datamart(
     home_country : the bank's country (ISO alpha-2); the most frequent merchant
         country when None.
     memory_limit : DuckDB memory limit (e.g. ``"3GB"``); DuckDB's default when None.
+    threads : DuckDB threads; DuckDB's default (the number of cores) when None. One more
+        than the cores can keep them busy while large builds spill to disk.
     progress : show a progress bar over the stages.
 
     Returns
@@ -292,6 +316,8 @@ def build_datamart(
         con.execute("SET enable_progress_bar = false")  # the stage bar below says enough
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
         con.execute(f"SET temp_directory = '{spill_dir}'")
         t0 = time.perf_counter()
         end = history_end or derive_history_end(con, raw_dir)
@@ -313,6 +339,11 @@ def build_datamart(
         _run_sql(con, "dims", run_id=run_id, history_end=end, home_country=home)
         t0 = done("dimensions", t0)
         _run_sql(con, "facts", run_id=run_id)
+        for lo, hi in _month_ranges(con, FACT_CHUNK_ROWS):
+            con.execute(
+                "INSERT INTO fact_transaction FROM _fact_transaction_rows(?::TIMESTAMP, ?::TIMESTAMP)",
+                [lo, hi],
+            )
         for source in SOURCES:  # the facts hold the loaded rows now: free the judged copies
             con.execute(f"DROP VIEW cln_{source.name}")
             con.execute(f"DROP TABLE _judged_{source.name}")
