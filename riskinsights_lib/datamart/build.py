@@ -365,6 +365,8 @@ def build_datamart(
                 [lo, hi],
             )
             log.debug("transaction features %d-%d: %.2f s", lo, hi, time.perf_counter() - t1)
+        for temp in ("_tx", "_first_country", "_first_mcc", "_cust_num"):
+            con.execute(f"DROP TABLE {temp}")  # free their memory for the checks
         t0 = done("model marts", t0)
 
         checks = run_checks(con, run_id)

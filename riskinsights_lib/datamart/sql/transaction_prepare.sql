@@ -11,7 +11,7 @@ ORDER BY cnum;
 
 -- fact_transaction is stored in (ts, transaction_id) order, so its rowid is that order.
 CREATE OR REPLACE TEMP TABLE _tx AS
-SELECT f.rowid AS seq, n.cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
+SELECT f.rowid AS seq, n.cnum::INTEGER AS cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
        f.geography_key, f.mcc_key, f.channel_key, f.transaction_id
 FROM fact_transaction f
 JOIN dim_account a ON a.account_key = f.account_key
