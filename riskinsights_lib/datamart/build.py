@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -46,6 +47,7 @@ from riskinsights_lib.privacy import pseudonymise
 __all__ = ["EtlSummary", "build_datamart", "connect", "table_columns", "read_sql"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Previous transactions (same customer and direction) behind the amount habit features.
 HABIT_WINDOW = 100
@@ -193,6 +195,20 @@ def _register_idmap(con: duckdb.DuckDBPyConnection, key: str) -> None:
     con.unregister("_idmap_df")
 
 
+def _pack(blocks: list[tuple[T, T, int]], max_rows: int) -> list[tuple[T, T]]:
+    """Consecutive ``(first, last, rows)`` blocks merged into ranges ``(first, last)`` of at
+    most ``max_rows`` rows each (a block with more goes alone)."""
+    ranges: list[list[T]] = []
+    total = 0
+    for first, last, n in blocks:
+        if not ranges or total + n > max_rows:
+            ranges.append([first, last])
+            total = 0
+        ranges[-1][1] = last
+        total += n
+    return [(first, last) for first, last in ranges]
+
+
 def _month_ranges(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tuple[dt.date, dt.date]]:
     """Ranges ``[lo, hi)`` of whole months of the loaded transactions, in time order, each
     holding at most ``max_rows`` transactions (a month with more goes alone)."""
@@ -200,31 +216,14 @@ def _month_ranges(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tuple[d
         "SELECT date_trunc('month', ts)::DATE AS m, count(*) FROM cln_transactions "
         "GROUP BY 1 ORDER BY 1"
     ).fetchall()
-    ranges: list[list[dt.date]] = []
-    total = 0
-    for month, n in months:
-        end = (month + dt.timedelta(days=32)).replace(day=1)
-        if not ranges or total + n > max_rows:
-            ranges.append([month, end])
-            total = 0
-        ranges[-1][1] = end
-        total += n
-    return [(lo, hi) for lo, hi in ranges]
+    return _pack([(m, (m + dt.timedelta(days=32)).replace(day=1), n) for m, n in months], max_rows)
 
 
 def _customer_chunks(con: duckdb.DuckDBPyConnection, max_rows: int) -> list[tuple[int, int]]:
     """Ranges ``(first, last)`` of customer numbers (``_tx.cnum``), each holding at most
     ``max_rows`` transactions (a customer with more goes alone)."""
     counts = con.execute("SELECT cnum, count(*) FROM _tx GROUP BY cnum ORDER BY cnum").fetchall()
-    chunks: list[list[int]] = []
-    total = 0
-    for cnum, n in counts:
-        if not chunks or total + n > max_rows:
-            chunks.append([cnum, cnum])
-            total = 0
-        chunks[-1][1] = cnum
-        total += n
-    return [(first, last) for first, last in chunks]
+    return _pack([(cnum, cnum, n) for cnum, n in counts], max_rows)
 
 
 def _derive_home_country(con: duckdb.DuckDBPyConnection) -> str:

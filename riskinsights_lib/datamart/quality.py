@@ -194,11 +194,10 @@ def _raw_record(source: Source) -> str:
 
 @dataclass(frozen=True)
 class Judged:
-    """A judged source: its raw row count, files and the reasons behind its rule numbers."""
+    """A judged source: its raw row count and the reasons behind its rule numbers."""
 
     name: str
     raw_rows: int
-    files: tuple[str, ...]
     reasons: tuple[str, ...]
     details: tuple[str, ...]
 
@@ -411,12 +410,10 @@ def judge_source(
     judged = Judged(
         name=name,
         raw_rows=int(bounds[-1]),
-        files=tuple(f.name for f in files),
         reasons=tuple(r for r, _, _ in rules) + ("duplicate_id",),
         details=tuple(d for _, _, d in rules) + ("repeats the key of an earlier row",),
     )
-    n_rejected = sum(reject_counts(con, judged).values())
-    log.info("judged %s: %s raw rows, %s rejected", name, f"{bounds[-1]:,}", f"{n_rejected:,}")
+    log.info("judged %s: %s raw rows", name, f"{bounds[-1]:,}")
     return judged
 
 
@@ -507,6 +504,7 @@ def check_reject_rate(
     """Raise :class:`RejectRateError` when ``judged`` rejected more than ``max_reject_rate``."""
     counts = reject_counts(con, judged)
     rejected = sum(counts.values())
+    log.info("%s: %s rejected", judged.name, f"{rejected:,}")
     rate = rejected / judged.raw_rows if judged.raw_rows else 0.0
     if rate > max_reject_rate:
         reason = max(sorted(counts), key=counts.get)
