@@ -352,9 +352,9 @@ def build_datamart(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _snapshots AS SELECT snapshot_date::DATE AS snapshot_date FROM _snapshots_df"
         )
+        _run_sql(con, "transaction_prepare")
         _run_sql(con, "customer_features", lookback=feature_lookback_months)
         _run_sql(con, "marts", history_end=end)
-        _run_sql(con, "transaction_prepare")
         _run_sql(con, "transaction_features", habit_window=HABIT_WINDOW, min_history=MIN_HISTORY)
         for lo, hi in _customer_chunks(con, TX_CHUNK_ROWS):
             t1 = time.perf_counter()

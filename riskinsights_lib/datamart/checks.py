@@ -14,6 +14,7 @@ import logging
 import duckdb
 import pandas as pd
 
+from riskinsights_lib.datamart.quality import repeated_hashes
 from riskinsights_lib.datamart.schema import (
     ACCEPTED_VALUES,
     DIMENSIONS,
@@ -57,8 +58,8 @@ def quality_checks() -> list[dict[str, str]]:
             "unique",
             # keys whose 64-bit hash repeats, counted exactly (no hash table of every key)
             f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {table} "
-            f"WHERE hash({cols}) IN (SELECT hash({cols}) AS h FROM {table} GROUP BY h "
-            f"HAVING count(*) > 1) GROUP BY {cols}) WHERE n > 1",
+            f"WHERE hash({cols}) IN ({repeated_hashes(f'(SELECT hash({cols}) AS h FROM {table})')}) "
+            f"GROUP BY {cols}) WHERE n > 1",
         )
         nulls = " OR ".join(f"{c} IS NULL" for c in key)
         add(

@@ -38,6 +38,7 @@ __all__ = [
     "REJECT_DDL",
     "derive_history_end",
     "judge_source",
+    "repeated_hashes",
     "write_rejects",
     "reconciliation",
     "check_reject_rate",
@@ -250,6 +251,16 @@ def _maybe_in(variable: str, hash_expr: str) -> str:
     return f"coalesce(get_bit(getvariable('{variable}'), {bit}) = 1, false)"
 
 
+def repeated_hashes(hashes: str) -> str:
+    """SQL: the distinct values of column ``h`` of the subquery ``hashes`` that occur more
+    than once. Found by sorting (neighbours equal), which at 100 million rows is about
+    three times faster than a hash aggregate with one group per row."""
+    return (
+        f"SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS _prev FROM {hashes}) "
+        "WHERE h = _prev"
+    )
+
+
 def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawFile]) -> None:
     """One pass over the files: ``_dupkeys_<name>`` (hashes of typed keys seen more than
     once) and ``_orphans_<name>_<i>`` (typed values of foreign key i not in the parent),
@@ -258,21 +269,15 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
     typed = {c.name: _typed(c.name, c.sql_type) for c in source.columns}
     fks = list(source.parents.items())
     cols = ", ".join(
-        [f"hash({', '.join(typed[k] for k in source.key)}) AS _h"]
+        [f"hash({', '.join(typed[k] for k in source.key)}) AS h"]
         + [f'{typed[col]} AS "fk{i}"' for i, (col, _) in enumerate(fks)]
     )
-    sets = ", ".join(["(_h)"] + [f'("fk{i}")' for i in range(len(fks))])
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _keys_{name} AS
-        SELECT GROUPING(_h) AS _not_h, * FROM (SELECT {cols} FROM {union_all(files)})
-        GROUP BY GROUPING SETS ({sets})
-        HAVING GROUPING(_h) = 1 OR count(*) > 1
-        """
+        f"CREATE OR REPLACE TEMP TABLE _keys_{name} AS SELECT {cols} FROM {union_all(files)}"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _dupkeys_{name} AS "
-        f"SELECT _h AS h FROM _keys_{name} WHERE _not_h = 0"
+        + repeated_hashes(f"(SELECT h FROM _keys_{name})")
     )
     _set_bitmap(con, f"_dupkeys_{name}", f"_dupkeys_{name}")
     for i, (_, parent) in enumerate(fks):
@@ -283,7 +288,7 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
             SELECT v, hash(v) AS h FROM (
                 SELECT DISTINCT k."fk{i}" AS v FROM _keys_{name} k
                 ANTI JOIN cln_{parent} p ON p."{pkey}" = k."fk{i}"
-                WHERE k._not_h = 1 AND k."fk{i}" IS NOT NULL
+                WHERE k."fk{i}" IS NOT NULL
             )
             """
         )
@@ -322,11 +327,11 @@ def _judge_files(
         or ["false"]
     )
     select = f"""
-        SELECT {{file_id}} AS _file_id, {names}, _khash, _rule::UTINYINT AS _rule, _fkcand,
-               CASE WHEN _rule IS NOT NULL OR _fkcand OR {_maybe_in(f"_dupkeys_{name}", "_khash")}
+        SELECT {{file_id}} AS _file_id, {names}, _rule::UTINYINT AS _rule, _fkcand,
+               CASE WHEN _rule IS NOT NULL OR _fkcand OR {_maybe_in(f"_dupkeys_{name}", f"hash({keys})")}
                     THEN {_raw_json(source)} END AS _raw
         FROM (
-            SELECT t.*, hash({keys}) AS _khash, {rule_no} AS _rule, {fk_cand} AS _fkcand
+            SELECT t.*, {rule_no} AS _rule, {fk_cand} AS _fkcand
             FROM (SELECT {staged}, {typed} FROM {{scan}}) t
         ) t
     """
@@ -397,7 +402,7 @@ def judge_source(
             SELECT _rid FROM (
                 SELECT rowid AS _rid, row_number() OVER (PARTITION BY {exact} ORDER BY rowid) AS k
                 FROM _judged_{name}
-                WHERE _rule IS NULL AND _khash IN (SELECT h FROM _dupkeys_{name})
+                WHERE _rule IS NULL AND hash({exact}) IN (SELECT h FROM _dupkeys_{name})
             ) WHERE k > 1
         )
         """

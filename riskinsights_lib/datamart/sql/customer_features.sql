@@ -1,7 +1,8 @@
 -- Customer x snapshot features, point in time: only rows dated on or before the
 -- snapshot and within its lookback window ($lookback month ends up to and
 -- including the snapshot's). Inputs: _snapshots(snapshot_date), the star
--- schema and _customer_static (birth and onboarding dates, build-time only).
+-- schema, _customer_static (birth and onboarding dates, build-time only) and
+-- _tx, _cust_num of transaction_prepare.sql.
 -- k = months back from the snapshot (0 = the snapshot month).
 
 CREATE OR REPLACE TEMP TABLE _snap AS
@@ -58,15 +59,19 @@ SELECT snapshot_date, customer_id,
 FROM m
 GROUP BY snapshot_date, customer_id;
 
--- Customer x month x channel transactions (aggregated once, then windowed per snapshot).
+-- Customer x month x channel transactions (aggregated once, then windowed per
+-- snapshot), from transaction_prepare.sql's _tx: integer group keys, no join per row.
 CREATE OR REPLACE TEMP TABLE _tm AS
-SELECT a.customer_id, year(f.ts) * 12 + month(f.ts) AS mi, c.channel,
-       f.direction = 'D' AND c.is_customer_initiated AS initiated,
-       count(*) AS n, sum(f.amount::DECIMAL(18, 4)) AS amount, max(f.ts) AS last_ts
-FROM fact_transaction f
-JOIN dim_account a ON a.account_key = f.account_key
-JOIN dim_channel c ON c.channel_key = f.channel_key
-GROUP BY ALL;
+SELECT n.customer_id, t.mi, c.channel, t.is_debit AND c.is_customer_initiated AS initiated,
+       t.n, t.amount, t.last_ts
+FROM (
+    SELECT cnum, year(ts) * 12 + month(ts) AS mi, channel_key, is_debit,
+           count(*) AS n, sum(amount::DECIMAL(18, 4)) AS amount, max(ts) AS last_ts
+    FROM _tx
+    GROUP BY ALL
+) t
+JOIN _cust_num n ON n.cnum = t.cnum
+JOIN dim_channel c ON c.channel_key = t.channel_key;
 
 CREATE OR REPLACE TEMP TABLE _f_tx AS
 WITH w AS (

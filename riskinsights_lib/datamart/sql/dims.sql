@@ -143,9 +143,20 @@ JOIN _idmap hc ON hc.natural = a.customer_id
 LEFT JOIN _ref_product p ON p.product_type = a.product_type
 ORDER BY 1;
 
+-- The facts' as-of join to dim_customer runs on an integer customer number
+-- (cust_no) instead of the 16-character hashed id: faster at 100 million rows.
+CREATE OR REPLACE TEMP TABLE _customer_versions AS
+SELECT dense_rank() OVER (ORDER BY customer_id)::INTEGER AS cust_no, customer_id,
+       valid_from, valid_to, customer_key
+FROM dim_customer
+WHERE customer_key <> -1;
+
 -- Natural account id -> keys, for the facts (temp: natural ids never leave the build).
 CREATE OR REPLACE TEMP TABLE _account_keys AS
-SELECT a.account_id AS natural_id, d.account_key, d.product_key, d.product_type, d.customer_id
+SELECT a.account_id AS natural_id, d.account_key, d.product_key, d.product_type, d.customer_id,
+       c.cust_no
 FROM cln_accounts a
 JOIN _idmap h ON h.natural = a.account_id
-JOIN dim_account d ON d.account_id = h.hashed;
+JOIN dim_account d ON d.account_id = h.hashed
+LEFT JOIN (SELECT DISTINCT customer_id, cust_no FROM _customer_versions) c
+       ON c.customer_id = d.customer_id;

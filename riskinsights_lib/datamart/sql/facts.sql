@@ -1,5 +1,6 @@
 -- Facts. Parameters: $run_id. customer_key is the dim_customer version valid
--- on the day of the event (SCD2 as-of join); -1 when none is.
+-- on the day of the event (SCD2 as-of join, through dims.sql's _customer_versions);
+-- -1 when none is.
 
 -- fact_transaction is written by build.py time range by time range (whole
 -- months, a bounded number of rows each): _fact_transaction_rows(lo, hi) gives
@@ -24,8 +25,8 @@ FROM (
            t.amount
     FROM cln_transactions t
     LEFT JOIN _account_keys a ON a.natural_id = t.account_id
-    LEFT JOIN dim_customer c
-           ON c.customer_id = a.customer_id AND CAST(t.ts AS DATE) BETWEEN c.valid_from AND c.valid_to
+    LEFT JOIN _customer_versions c
+           ON c.cust_no = a.cust_no AND CAST(t.ts AS DATE) BETWEEN c.valid_from AND c.valid_to
     LEFT JOIN dim_date d ON d.full_date = CAST(t.ts AS DATE)
     LEFT JOIN dim_channel ch ON ch.channel = t.channel
     LEFT JOIN dim_merchant_category m ON m.mcc = t.mcc
@@ -63,7 +64,7 @@ SELECT coalesce(a.account_key, -1) AS account_key,
        $run_id AS run_id
 FROM cln_balances b
 LEFT JOIN _account_keys a ON a.natural_id = b.account_id
-LEFT JOIN dim_customer c
-       ON c.customer_id = a.customer_id AND b.month_end BETWEEN c.valid_from AND c.valid_to
+LEFT JOIN _customer_versions c
+       ON c.cust_no = a.cust_no AND b.month_end BETWEEN c.valid_from AND c.valid_to
 LEFT JOIN dim_date d ON d.full_date = b.month_end
 ORDER BY account_key, b.month_end;
