@@ -233,22 +233,29 @@ def add_dirty_rows(
             if row[name] is not None and not isinstance(row[name], str):
                 row[name] = str(row[name])
     dirty = pa.Table.from_pylist(rows, schema=table.schema)
-    both = pa.concat_tables([table, dirty])
-    position = np.concatenate([np.arange(n) * 2, src * 2 + 1])
-    order = np.argsort(position, kind="stable")
-    out = both.take(pa.array(order))
-    new_pos = np.empty(len(order), np.int64)
-    new_pos[order] = np.arange(len(order))
     keys = [dirty.column(k).cast(pa.string()) for k in spec.key]
     record_key = keys[0] if len(keys) == 1 else pc.binary_join_element_wise(*keys, "|")
     listed = pd.DataFrame(
         {
-            "row_number": new_pos[n:],
+            "row_number": src + np.arange(1, n_dirty + 1),
             "record_key": pc.fill_null(record_key, "").to_pylist(),
             "defect": kinds,
         }
     )
-    return out, listed, counter + n_dirty
+    return _interleave(table, dirty, src), listed, counter + n_dirty
+
+
+def _interleave(table: pa.Table, extra: pa.Table, after: np.ndarray) -> pa.Table:
+    """``table`` with row ``i`` of ``extra`` right after row ``after[i]`` (sorted, unique).
+
+    Built from zero-copy slices: a gather of the whole table would cost more than
+    everything else the dirty rows need."""
+    pieces, start = [], 0
+    for i, row in enumerate(after.tolist()):
+        pieces += [table.slice(start, row + 1 - start), extra.slice(i, 1)]
+        start = row + 1
+    pieces.append(table.slice(start))
+    return pa.concat_tables(pieces).combine_chunks()
 
 
 class DirtyWriter:
