@@ -264,36 +264,54 @@ def repeated_hashes(hashes: str) -> str:
 def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawFile]) -> None:
     """One pass over the files: ``_dupkeys_<name>`` (hashes of typed keys seen more than
     once) and ``_orphans_<name>_<i>`` (typed values of foreign key i not in the parent),
-    each also as a bitmap variable of the same name."""
+    each also as a bitmap variable of the same name.
+
+    The pass keeps the foreign keys' raw text and types only its distinct values, and it
+    needs no file order (so it lets DuckDB write rows in any order): at 100 million rows
+    this halves the pass."""
     name = source.name
-    typed = {c.name: _typed(c.name, c.sql_type) for c in source.columns}
+    columns = {c.name: c for c in source.columns}
     fks = list(source.parents.items())
-    cols = ", ".join(
-        [f"hash({', '.join(typed[k] for k in source.key)}) AS h"]
-        + [f'{typed[col]} AS "fk{i}"' for i, (col, _) in enumerate(fks)]
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _keys_{name} AS SELECT {cols} FROM {union_all(files)}"
+    keys = ", ".join(_typed(k, columns[k].sql_type) for k in source.key)
+    cols = ", ".join([f"hash({keys}) AS h"] + [f'"raw__{col}"' for col, _ in fks])
+    _without_order(
+        con, f"CREATE OR REPLACE TEMP TABLE _keys_{name} AS SELECT {cols} FROM {union_all(files)}"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _dupkeys_{name} AS "
         + repeated_hashes(f"(SELECT h FROM _keys_{name})")
     )
     _set_bitmap(con, f"_dupkeys_{name}", f"_dupkeys_{name}")
-    for i, (_, parent) in enumerate(fks):
+    if fks:  # the distinct raw values of each foreign key, in one scan
+        raw = [f'"raw__{col}"' for col, _ in fks]
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _fkraw_{name} AS SELECT {', '.join(raw)} "
+            f"FROM _keys_{name} GROUP BY GROUPING SETS ({', '.join(f'({r})' for r in raw)})"
+        )
+    for i, (col, parent) in enumerate(fks):
         pkey = source_by_name(parent).key[0]
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _orphans_{name}_{i} AS
-            SELECT v, hash(v) AS h FROM (
-                SELECT DISTINCT k."fk{i}" AS v FROM _keys_{name} k
-                ANTI JOIN cln_{parent} p ON p."{pkey}" = k."fk{i}"
-                WHERE k."fk{i}" IS NOT NULL
-            )
+            SELECT DISTINCT v, hash(v) AS h
+            FROM (SELECT {_typed(col, columns[col].sql_type)} AS v FROM _fkraw_{name}) k
+            ANTI JOIN cln_{parent} p ON p."{pkey}" = k.v
+            WHERE k.v IS NOT NULL
             """
         )
         _set_bitmap(con, f"_orphans_{name}_{i}", f"_orphans_{name}_{i}")
     con.execute(f"DROP TABLE _keys_{name}")
+    con.execute(f"DROP TABLE IF EXISTS _fkraw_{name}")
+
+
+def _without_order(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run ``sql`` with ``preserve_insertion_order`` off (faster writes), then restore it."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(sql)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(before).lower()}")
 
 
 def _judge_files(

@@ -4,6 +4,10 @@
 -- schema, _customer_static (birth and onboarding dates, build-time only) and
 -- _tx, _cust_num of transaction_prepare.sql.
 -- k = months back from the snapshot (0 = the snapshot month).
+-- Every table here is a working table joined by key later, so rows may be
+-- written in any order (faster); the setting is restored at the end.
+
+SET preserve_insertion_order = false;
 
 CREATE OR REPLACE TEMP TABLE _snap AS
 SELECT snapshot_date, year(snapshot_date) * 12 + month(snapshot_date) AS snap_mi FROM _snapshots;
@@ -154,3 +158,5 @@ LEFT JOIN dim_customer d
 LEFT JOIN _f_products p ON p.customer_id = c.customer_id AND p.snapshot_date = s.snapshot_date
 LEFT JOIN _f_balance b ON b.customer_id = c.customer_id AND b.snapshot_date = s.snapshot_date
 LEFT JOIN _f_tx t ON t.customer_id = c.customer_id AND t.snapshot_date = s.snapshot_date;
+
+SET preserve_insertion_order = true;
