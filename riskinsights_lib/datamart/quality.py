@@ -72,10 +72,17 @@ class RejectRateError(RuntimeError):
         )
 
 
+def _trimmed(columns: list[str]) -> str:
+    """Select list: each raw ``raw__<col>`` trimmed, empty as NULL, as ``txt__<col>``.
+
+    Computed once per value in an inner query; every cast and rule reads it."""
+    return ", ".join(f'NULLIF(TRIM("raw__{c}"), \'\') AS "txt__{c}"' for c in columns)
+
+
 def _text(col: str, alias: str = "t") -> str:
-    """The raw text of ``col`` (kept as ``raw__<col>``), empty strings as NULL."""
+    """The trimmed raw text of ``col`` (``txt__<col>`` of :func:`_trimmed`)."""
     prefix = f"{alias}." if alias else ""
-    return f"NULLIF(TRIM({prefix}\"raw__{col}\"), '')"
+    return f'{prefix}"txt__{col}"'
 
 
 def _typed(col: str, sql_type: str) -> str:
@@ -274,8 +281,11 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
     fks = list(source.parents.items())
     keys = ", ".join(_typed(k, columns[k].sql_type) for k in source.key)
     cols = ", ".join([f"hash({keys}) AS h"] + [f'"raw__{col}"' for col, _ in fks])
+    raw = ", ".join([_trimmed(list(source.key))] + [f'"raw__{col}"' for col, _ in fks])
     _without_order(
-        con, f"CREATE OR REPLACE TEMP TABLE _keys_{name} AS SELECT {cols} FROM {union_all(files)}"
+        con,
+        f"CREATE OR REPLACE TEMP TABLE _keys_{name} AS "
+        f"SELECT {cols} FROM (SELECT {raw} FROM {union_all(files)})",
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _dupkeys_{name} AS "
@@ -294,7 +304,10 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
             f"""
             CREATE OR REPLACE TEMP TABLE _orphans_{name}_{i} AS
             SELECT DISTINCT v, hash(v) AS h
-            FROM (SELECT {_typed(col, columns[col].sql_type)} AS v FROM _fkraw_{name}) k
+            FROM (
+                SELECT {_typed(col, columns[col].sql_type)} AS v
+                FROM (SELECT {_trimmed([col])} FROM _fkraw_{name})
+            ) k
             ANTI JOIN cln_{parent} p ON p."{pkey}" = k.v
             WHERE k.v IS NOT NULL
             """
@@ -326,6 +339,7 @@ def _judge_files(
     name = source.name
     staged = ", ".join(f'"raw__{c}"' for c in source.column_names)
     typed = ", ".join(f'{_typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
+    trimmed = _trimmed(source.column_names)
     names = ", ".join(f'"{c.name}"' for c in source.columns)
     keys = ", ".join(f't."{k}"' for k in source.key)
     rule_no = (
@@ -350,7 +364,7 @@ def _judge_files(
                     THEN {_raw_json(source)} END AS _raw
         FROM (
             SELECT t.*, {rule_no} AS _rule, {fk_cand} AS _fkcand
-            FROM (SELECT {staged}, {typed} FROM {{scan}}) t
+            FROM (SELECT *, {typed} FROM (SELECT {staged}, {trimmed} FROM {{scan}})) t
         ) t
     """
     first_rowid, n = [], 0
