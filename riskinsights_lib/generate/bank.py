@@ -335,7 +335,7 @@ def generate_bank(
         file_format=file_format,
     )
     parts = ordered_map(maker, range(maker.n_parts), workers)
-    with TableWriter(bal_path, file_format) as bal_writer:
+    with TableWriter(bal_path, file_format) as bal_writer, dirt.in_background():
         for part, (bal, table, anom) in enumerate(
             tqdm(parts, total=maker.n_parts, desc="balances + transactions", disable=not progress)
         ):
@@ -351,6 +351,7 @@ def generate_bank(
                 "transactions", table, part_path, None, tx_counter
             )
             rows["transactions"] += written
+        dirt.flush()
         bal_writer.close(schema=pa.schema(SCHEMAS["balances"]))
 
     # truth files

@@ -9,6 +9,10 @@ ETL's quarantine can be checked row by row. See docs/data_contract.md.
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,6 +285,8 @@ class DirtyWriter:
     ) -> None:
         self.run_dir = Path(run_dir)
         self.file_format = file_format
+        self._io: ThreadPoolExecutor | None = None
+        self._pending: deque[Future] = deque()
         self.rng = rng
         self.rate = rate
         self.end_date = end_date
@@ -316,10 +322,35 @@ class DirtyWriter:
             listed["row_number"] = listed["row_number"] + offset + 1
             self._listed.append(listed)
         if writer is None:
-            write_table(table, path, self.file_format)
+            self._run(write_table, table, path, self.file_format)
         else:
-            writer.write(table)
+            self._run(writer.write, table)
         return table.num_rows, counter
+
+    @contextmanager
+    def in_background(self) -> Iterator[None]:
+        """Within the block, files are written by one background thread, in the order asked
+        (so appends stay in order), while the caller prepares the next tables."""
+        with ThreadPoolExecutor(max_workers=1) as io:
+            self._io = io
+            try:
+                yield
+                self.flush()
+            finally:
+                self._io = None
+
+    def flush(self) -> None:
+        """Wait for every write asked so far (and raise its error, if any)."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def _run(self, fn: Callable[..., object], *args: object) -> None:
+        if self._io is None:
+            fn(*args)
+            return
+        while len(self._pending) >= 2:  # bounds the tables held in memory
+            self._pending.popleft().result()
+        self._pending.append(self._io.submit(fn, *args))
 
     def listing(self) -> pd.DataFrame:
         """All dirty rows written so far: ``source, file, row_number, record_key, defect``."""
