@@ -245,7 +245,7 @@ def transactions_chunk(
             "account_id": inp.account_ids.take(pa.array(cols.account[order])),
             "ts": pa.array(ts[order], pa.timestamp("s")),
             "amount": pa.array(cols.amount[order], pa.float64()),
-            "direction": pa.array(np.where(cols.credit[order], "C", "D")),
+            "direction": pa.array(["D", "C"]).take(pa.array(cols.credit[order].astype(np.int8))),
             "channel": pa.array(CHANNELS).take(pa.array(cols.channel[order].astype(np.int32))),
             "mcc": pa.array(mcc, pa.int64(), mask=mcc < 0),
             "merchant_country": codes.take(pa.array(np.maximum(country, 0), mask=country < 0)),
