@@ -293,10 +293,10 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
     )
     _set_bitmap(con, f"_dupkeys_{name}", f"_dupkeys_{name}")
     if fks:  # the distinct raw values of each foreign key, in one scan
-        raw = [f'"raw__{col}"' for col, _ in fks]
+        fk_raw = [f'"raw__{col}"' for col, _ in fks]
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _fkraw_{name} AS SELECT {', '.join(raw)} "
-            f"FROM _keys_{name} GROUP BY GROUPING SETS ({', '.join(f'({r})' for r in raw)})"
+            f"CREATE OR REPLACE TEMP TABLE _fkraw_{name} AS SELECT {', '.join(fk_raw)} "
+            f"FROM _keys_{name} GROUP BY GROUPING SETS ({', '.join(f'({r})' for r in fk_raw)})"
         )
     for i, (col, parent) in enumerate(fks):
         pkey = source_by_name(parent).key[0]

@@ -5,23 +5,19 @@
 -- transaction_features.sql skips the rest by zone maps) and the first time each
 -- customer used a country or a merchant category. No parameters.
 
+-- Customers with an account, numbered by dims.sql's _customer_versions.cust_no
+-- (customer_id order, so chunks of cnum are chunks of customers in that order).
 CREATE OR REPLACE TEMP TABLE _cust_num AS
-SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cnum
-FROM (SELECT DISTINCT customer_id FROM dim_account WHERE account_key <> -1)
+SELECT DISTINCT customer_id, cust_no AS cnum FROM _account_keys
 ORDER BY cnum;
 
 -- fact_transaction is stored in (ts, transaction_id) order, so its rowid is that order.
--- One join through a small account -> customer number map.
 CREATE OR REPLACE TEMP TABLE _tx AS
-WITH acct AS (
-    SELECT a.account_key, n.cnum::INTEGER AS cnum
-    FROM dim_account a JOIN _cust_num n ON n.customer_id = a.customer_id
-)
-SELECT f.rowid AS seq, a.cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
+SELECT f.rowid AS seq, a.cust_no AS cnum, f.ts, f.amount, f.direction = 'D' AS is_debit,
        f.geography_key, f.mcc_key, f.channel_key, f.transaction_id
 FROM fact_transaction f
-JOIN acct a ON a.account_key = f.account_key
-ORDER BY a.cnum, seq;
+JOIN _account_keys a ON a.account_key = f.account_key
+ORDER BY a.cust_no, seq;
 
 CREATE OR REPLACE TEMP TABLE _first_country AS
 SELECT cnum, geography_key, min(ts) AS first_ts FROM _tx WHERE geography_key <> -1 GROUP BY ALL
