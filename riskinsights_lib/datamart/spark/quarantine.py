@@ -1,0 +1,326 @@
+"""Quarantine and reconciliation in Spark: every raw row loaded or rejected with a reason.
+
+The rules are those of :mod:`riskinsights_lib.datamart.sources` (the shared
+contract) judged in the order of the DuckDB build (``quality._rules``): the
+first broken rule wins; then, among the rows that passed, a repeated key keeps
+its first row in file order (file, then row number) and rejects the others.
+What differs from the DuckDB build is only how: no bitmaps or rowids here, but
+joins against the parents' loaded keys and one window per key, which is how a
+cluster does it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from riskinsights_lib.datamart.quality import MASK, RejectRateError
+from riskinsights_lib.datamart.sources import Source, source_by_name
+from riskinsights_lib.datamart.spark.casts import typed_sql
+from riskinsights_lib.datamart.spark.read import read_source
+from riskinsights_lib.privacy import pseudonymise
+
+__all__ = [
+    "SparkJudged",
+    "derive_history_end",
+    "judge_source",
+    "spark_rules",
+    "write_rejects",
+    "idmap_frame",
+    "reconciliation",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def _txt(col: str) -> str:
+    return _q(f"txt__{col}")
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _row_rule(source: Source) -> str:
+    names = sorted(source.column_names, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+    return pattern.sub(lambda m: _q(m.group(1)), source.row_rule or "false")
+
+
+def spark_rules(source: Source, history_end: dt.date) -> list[tuple[str, str, str]]:
+    """``(reason, Spark SQL condition, detail)`` in judging order: the same reasons and
+    details as the DuckDB build's rules, one for one (a test compares the two lists)."""
+    rules: list[tuple[str, str, str]] = []
+    for key in source.key:
+        rules.append(("missing_key", f"{_txt(key)} IS NULL", f"{key} is empty"))
+    for c in source.columns:
+        if c.sql_type != "VARCHAR":
+            rules.append(
+                (
+                    "unparseable_value",
+                    f"{_txt(c.name)} IS NOT NULL AND {_q(c.name)} IS NULL",
+                    f"{c.name} is not a valid {c.sql_type.lower()}",
+                )
+            )
+    for c in source.columns:
+        if c.required and c.name not in source.key:
+            rules.append(("unparseable_value", f"{_q(c.name)} IS NULL", f"{c.name} is empty"))
+    for i, (col, parent) in enumerate(source.parents.items()):
+        rules.append(("orphan_foreign_key", f"_orphan_{i}", f"{col} not in {parent}"))
+    for c in source.columns:
+        name = _q(c.name)
+        if c.allowed is not None:
+            values = ", ".join(_sql_str(v) for v in c.allowed)
+            rules.append(
+                ("out_of_range", f"{name} NOT IN ({values})", f"{c.name} is not an accepted value")
+            )
+        if c.low is not None:
+            rules.append(("out_of_range", f"{name} < {c.low!r}", f"{c.name} below {c.low:g}"))
+        if c.high is not None:
+            rules.append(("out_of_range", f"{name} > {c.high!r}", f"{c.name} above {c.high:g}"))
+        if c.low_date is not None:
+            rules.append(
+                ("out_of_range", f"{name} < DATE '{c.low_date}'", f"{c.name} before {c.low_date}")
+            )
+    if source.row_rule:
+        rules.append(("out_of_range", f"coalesce({_row_rule(source)}, false)", source.row_rule))
+    limit = f"TIMESTAMP_NTZ '{history_end.isoformat()} 23:59:59.999999'"
+    for c in source.columns:
+        if c.not_future:
+            rules.append(
+                (
+                    "future_date",
+                    f"CAST({_q(c.name)} AS TIMESTAMP_NTZ) > {limit}",
+                    f"{c.name} after the history end {history_end}",
+                )
+            )
+    return rules
+
+
+@dataclass(frozen=True)
+class SparkJudged:
+    """A judged source: raw row count, reasons and details by rule number, files."""
+
+    name: str
+    raw_rows: int
+    reasons: tuple[str, ...]
+    details: tuple[str, ...]
+    files: tuple[str, ...]
+    path: str  # Parquet of the judged rows
+
+
+def derive_history_end(spark, raw_dir: Path) -> dt.date:
+    """The latest balance month end held by at least 10% of the median month's rows
+    (as :func:`riskinsights_lib.datamart.quality.derive_history_end`)."""
+    raw, _ = read_source(spark, raw_dir, source_by_name("balances"))
+    raw.createOrReplaceTempView("_raw_balances")
+    row = spark.sql(
+        f"""
+        WITH m AS (
+            SELECT d, count(*) AS n FROM (
+                SELECT {typed_sql("nullif(trim(raw__month_end), '')", "DATE")} AS d
+                FROM _raw_balances) GROUP BY d HAVING d IS NOT NULL
+        )
+        SELECT max(d) FROM m WHERE n >= 0.1 * (SELECT percentile(n, 0.5) FROM m)
+        """
+    ).collect()[0][0]
+    if row is None:
+        raise ValueError(
+            "raw_dir: balances has no parseable month_end, cannot derive the history end"
+        )
+    return row
+
+
+def _raw_struct(source: Source) -> str:
+    parts = []
+    for c in source.columns:
+        raw = _q(f"raw__{c.name}")
+        value = f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END" if c.personal else raw
+        parts.append(f"'{c.name}', {value}")
+    return f"named_struct({', '.join(parts)})"
+
+
+def judge_source(
+    spark, raw_dir: Path, source: Source, *, history_end: dt.date, work_dir: Path
+) -> SparkJudged:
+    """Read and judge every raw row of ``source``; write the judged rows (typed columns,
+    ``_file_no``, ``_row``, ``_rule``, ``_raw`` for rejected rows) to Parquet under
+    ``work_dir`` and register the loaded rows as the temp view ``cln_<name>``.
+
+    Parents must be judged first (``cln_<parent>`` exists)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    name = source.name
+    raw, files = read_source(spark, raw_dir, source)
+    trimmed = [
+        F.expr(f"nullif(trim({_q('raw__' + c)}), '')").alias(f"txt__{c}")
+        for c in source.column_names
+    ]
+    df = raw.select("*", *trimmed)
+    df = df.select(
+        "*", *[F.expr(typed_sql(_txt(c.name), c.sql_type)).alias(c.name) for c in source.columns]
+    )
+    for i, (col, parent) in enumerate(source.parents.items()):
+        pkey = source_by_name(parent).key[0]
+        keys = spark.table(f"cln_{parent}").select(F.col(pkey).alias(f"_p{i}")).distinct()
+        df = df.join(keys, df[col] == keys[f"_p{i}"], "left").select(
+            df["*"], (F.col(col).isNotNull() & F.col(f"_p{i}").isNull()).alias(f"_orphan_{i}")
+        )
+    rules = spark_rules(source, history_end)
+    rule_no = "CASE " + " ".join(f"WHEN {c} THEN {i + 1}" for i, (_, c, _) in enumerate(rules))
+    df = df.withColumn("_rule", F.expr(rule_no + " END").cast("int"))
+    first = Window.partitionBy(*source.key, F.col("_rule").isNull()).orderBy("_file_no", "_row")
+    df = df.withColumn(
+        "_rule",
+        F.when(
+            F.col("_rule").isNull() & (F.row_number().over(first) > 1), F.lit(len(rules) + 1)
+        ).otherwise(F.col("_rule")),
+    )
+    df = df.withColumn(
+        "_raw", F.when(F.col("_rule").isNotNull(), F.expr(_raw_struct(source)))
+    )
+    path = Path(work_dir) / f"judged_{name}"
+    df.select("_file_no", "_row", *source.column_names, "_rule", "_raw").write.mode(
+        "overwrite"
+    ).parquet(str(path))
+    judged = spark.read.parquet(str(path))
+    judged.createOrReplaceTempView(f"_judged_{name}")
+    judged.where("_rule IS NULL").select(*source.column_names).createOrReplaceTempView(
+        f"cln_{name}"
+    )
+    raw_rows = judged.count()
+    log.info("judged %s: %s raw rows", name, f"{raw_rows:,}")
+    return SparkJudged(
+        name=name,
+        raw_rows=raw_rows,
+        reasons=tuple(r for r, _, _ in rules) + ("duplicate_id",),
+        details=tuple(d for _, _, d in rules) + ("repeats the key of an earlier row",),
+        files=tuple(files),
+        path=str(path),
+    )
+
+
+def reject_counts(spark, judged: SparkJudged) -> dict[str, int]:
+    """Rejected rows of ``judged`` by reason."""
+    rows = spark.sql(
+        f"SELECT _rule, count(*) FROM _judged_{judged.name} WHERE _rule IS NOT NULL GROUP BY 1"
+    ).collect()
+    counts: dict[str, int] = {}
+    for rule, n in rows:
+        reason = judged.reasons[rule - 1]
+        counts[reason] = counts.get(reason, 0) + int(n)
+    return counts
+
+
+def check_reject_rate(spark, judged: SparkJudged, max_reject_rate: float) -> dict[str, int]:
+    """Raise :class:`RejectRateError` (the DuckDB build's) when ``judged`` rejected more
+    than ``max_reject_rate``; return its reject counts by reason."""
+    counts = reject_counts(spark, judged)
+    rejected = sum(counts.values())
+    rate = rejected / judged.raw_rows if judged.raw_rows else 0.0
+    if rate > max_reject_rate:
+        reason = max(sorted(counts), key=counts.get)
+        raise RejectRateError(judged.name, rate, max_reject_rate, reason, counts[reason])
+    return counts
+
+
+def idmap_frame(spark, key: str):
+    """Natural customer and account ids -> keyed hash (the temp view ``_idmap``): the ids
+    of the loaded customers and accounts and every id in a rejected row. The distinct ids
+    are hashed on the driver with :func:`riskinsights_lib.privacy.pseudonymise`, the same
+    function as the DuckDB build, so both engines give the same pseudonyms."""
+    from riskinsights_lib.datamart.sources import SOURCES
+
+    parts = [
+        "SELECT customer_id AS v FROM cln_customers",
+        "SELECT customer_id FROM cln_accounts",
+        "SELECT account_id FROM cln_accounts",
+    ] + [
+        f"SELECT trim(_raw.`{c}`) FROM _judged_{s.name} WHERE _rule IS NOT NULL"
+        for s in SOURCES
+        for c in s.hashed
+    ]
+    naturals = sorted(
+        r[0]
+        for r in spark.sql(
+            f"SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL AND v <> ''"
+        ).collect()
+    )
+    frame = spark.createDataFrame(
+        list(zip(naturals, pseudonymise(naturals, key), strict=True)),
+        "natural STRING, hashed STRING",
+    )
+    frame.createOrReplaceTempView("_idmap")
+    return frame
+
+
+def _record_json(source: Source) -> str:
+    parts = []
+    for c in source.columns:
+        raw = f"j._raw.`{c.name}`"
+        value = f"coalesce(h_{c.name}.hashed, {raw})" if c.name in source.hashed else raw
+        parts.append(f"'{c.name}', {value}")
+    return f"to_json(named_struct({', '.join(parts)}), map('ignoreNullFields', 'false'))"
+
+
+def rejects_sql(judged: SparkJudged, run_id: str, order: int) -> str:
+    """Spark SQL: the ``etl_reject`` rows of ``judged`` (with ``_src``, ``_file_no`` for order)."""
+    source = source_by_name(judged.name)
+    files = ", ".join(_sql_str(f) for f in judged.files)
+    reasons = ", ".join(_sql_str(r) for r in judged.reasons)
+    details = ", ".join(_sql_str(d) for d in judged.details)
+    joins = " ".join(
+        f"LEFT JOIN _idmap h_{c} ON h_{c}.natural = trim(j._raw.`{c}`)" for c in source.hashed
+    )
+    return f"""
+        SELECT {order} AS _src, j._file_no, '{judged.name}' AS source,
+               element_at(array({files}), j._file_no + 1) AS file,
+               j._row AS row_number, {_record_json(source)} AS raw_record,
+               element_at(array({reasons}), j._rule) AS reason,
+               element_at(array({details}), j._rule) AS detail,
+               {_sql_str(run_id)} AS run_id
+        FROM (SELECT * FROM _judged_{judged.name} WHERE _rule IS NOT NULL) j
+        {joins}
+    """
+
+
+def write_rejects(spark, judged: list[SparkJudged], run_id: str):
+    """``etl_reject`` of every source, in source then file order (a DataFrame)."""
+    sql = " UNION ALL ".join(rejects_sql(j, run_id, i) for i, j in enumerate(judged))
+    return (
+        spark.sql(sql)
+        .orderBy("_src", "_file_no", "row_number")
+        .drop("_src", "_file_no")
+    )
+
+
+def reconciliation(spark, judged: list[SparkJudged], counts: dict[str, dict[str, int]], run_id: str):
+    """``etl_reconciliation``: raw = loaded + rejected per source (a DataFrame, source order)."""
+    rows = []
+    for j in judged:
+        rejected = sum(counts[j.name].values())
+        loaded = spark.table(f"cln_{j.name}").count()
+        rows.append(
+            (
+                j.name,
+                j.raw_rows,
+                loaded,
+                rejected,
+                rejected / j.raw_rows if j.raw_rows else 0.0,
+                j.raw_rows == loaded + rejected,
+                run_id,
+            )
+        )
+    return spark.createDataFrame(
+        rows,
+        "source STRING, raw_rows BIGINT, loaded_rows BIGINT, rejected_rows BIGINT, "
+        "reject_rate DOUBLE, balanced BOOLEAN, run_id STRING",
+    )

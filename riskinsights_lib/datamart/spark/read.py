@@ -1,0 +1,101 @@
+"""Raw extracts into Spark with their row numbers: every contract column as text.
+
+A reject must name its file and row number, so each raw row keeps its 1-based
+position in its file (header not counted), as the DuckDB build's ``rowid`` does.
+Spark keeps no file order by itself, so the position is made explicit:
+
+- CSV: each file is read on its own with ``multiLine`` (a quoted field may hold
+  a line break, as DuckDB allows), which makes the file one non-splittable
+  input split, hence ONE partition read in file order; the row number is then
+  ``monotonically_increasing_id() + 1`` (in partition 0 the id is the position).
+  The one-partition property is asserted, never assumed. Big extracts are
+  split into part files (as 01 writes them); the parts are read in parallel.
+- Parquet: the hidden column ``_metadata.row_index`` is the row's position in
+  its file, however Spark splits the file.
+
+Columns are matched by header name as DuckDB does; a contract column missing
+from a file is NULL (its rows then fail their own rules), extra columns are
+ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from riskinsights_lib.datamart.load import source_files
+from riskinsights_lib.datamart.sources import Source
+
+__all__ = ["CSV_OPTIONS", "read_raw_file", "read_source"]
+
+log = logging.getLogger(__name__)
+
+#: The CSV dialect of the raw layer, as the DuckDB build reads it (header, '"' quotes
+#: doubled inside a quoted value, empty = NULL).
+CSV_OPTIONS: dict[str, str] = {
+    "header": "true",
+    "multiLine": "true",
+    "quote": '"',
+    "escape": '"',
+    "inferSchema": "false",
+    "mode": "PERMISSIVE",
+    "enforceSchema": "false",
+    "ignoreLeadingWhiteSpace": "false",
+    "ignoreTrailingWhiteSpace": "false",
+    "encoding": "UTF-8",
+}
+
+
+def _with_contract_columns(df, source: Source, path: Path):
+    from pyspark.sql import functions as F
+
+    present = {c.lower(): c for c in df.columns}
+    missing = [c for c in source.column_names if c.lower() not in present]
+    if missing:
+        log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
+    return [
+        (
+            F.col(f"`{present[c.lower()]}`").cast("string")
+            if c.lower() in present
+            else F.lit(None).cast("string")
+        ).alias(f"raw__{c}")
+        for c in source.column_names
+    ]
+
+
+def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no: int):
+    """One raw file as a DataFrame: ``_file``, ``_file_no``, ``_row`` (1-based) and
+    ``raw__<column>`` (text) for every contract column of ``source``."""
+    from pyspark.sql import functions as F
+
+    if path.suffix == ".parquet":
+        df = spark.read.parquet(str(path))
+        row = F.col("_metadata.row_index") + 1
+    else:
+        df = spark.read.options(**CSV_OPTIONS).csv(str(path))
+        n_parts = df.rdd.getNumPartitions()
+        if n_parts != 1:  # the row number below needs the whole file in one partition
+            raise RuntimeError(f"{file_name}: read in {n_parts} partitions, expected 1")
+        row = F.monotonically_increasing_id() + 1
+    return df.select(
+        F.lit(file_name).alias("_file"),
+        F.lit(file_no).cast("int").alias("_file_no"),
+        row.cast("long").alias("_row"),
+        *_with_contract_columns(df, source, path),
+    )
+
+
+def read_source(spark, raw_dir: Path, source: Source):
+    """Every file of ``source`` (name order), unioned; file names relative to the run
+    folder as in ``etl_reject.file``. Returns ``(DataFrame, [file names])``."""
+    raw_dir = Path(raw_dir)
+    base = raw_dir.resolve().parent
+    frames, names = [], []
+    for i, path in enumerate(source_files(raw_dir, source.name)):
+        name = path.resolve().relative_to(base).as_posix()
+        frames.append(read_raw_file(spark, path, source, file_name=name, file_no=i))
+        names.append(name)
+    df = frames[0]
+    for other in frames[1:]:
+        df = df.unionByName(other)
+    return df, names
