@@ -104,7 +104,10 @@ def _compare_table(con_a, con_b, table: str, rel_tol: float, same_run: bool) -> 
         return TableDiff(table, na, nb, tuple(problems))
     fa, fb = table_frame(con_a, table), table_frame(con_b, table)
     if not same_run:
-        fa, fb = fa.drop(columns="run_id", errors="ignore"), fb.drop(columns="run_id", errors="ignore")
+        fa, fb = (
+            fa.drop(columns="run_id", errors="ignore"),
+            fb.drop(columns="run_id", errors="ignore"),
+        )
     for col in fa.columns:
         problem = _column_problem(col, fa[col], fb[col], rel_tol)
         if problem:
@@ -126,9 +129,10 @@ def compare_datamarts(
     """
     if not 0 <= rel_tol < 1 or math.isnan(rel_tol):
         raise ValueError(f"rel_tol: expected a small non-negative number, got {rel_tol}")
-    with duckdb.connect(str(db_a), read_only=True) as con_a, duckdb.connect(
-        str(db_b), read_only=True
-    ) as con_b:
+    with (
+        duckdb.connect(str(db_a), read_only=True) as con_a,
+        duckdb.connect(str(db_b), read_only=True) as con_b,
+    ):
         run_a = con_a.execute("SELECT any_value(run_id) FROM etl_reconciliation").fetchall()[0][0]
         run_b = con_b.execute("SELECT any_value(run_id) FROM etl_reconciliation").fetchall()[0][0]
         return [

@@ -27,7 +27,7 @@ from riskinsights_lib.datamart.sources import SOURCES
 from riskinsights_lib.datamart.spark import quarantine
 from riskinsights_lib.datamart.spark.checks import run_checks
 from riskinsights_lib.datamart.spark.dims import build_dimensions
-from riskinsights_lib.datamart.spark.facts import FACT_TRANSACTION_PARTITION, build_facts
+from riskinsights_lib.datamart.spark.facts import build_facts
 from riskinsights_lib.datamart.spark.marts import build_marts
 from riskinsights_lib.datamart.spark.session import spark_session
 from riskinsights_lib.datamart.spark.views import write_views
@@ -113,8 +113,15 @@ def build_datamart_spark(
     if not snaps:
         raise ValueError("snapshots: expected at least one month-end date")
     start = time.perf_counter()
-    stages = ["start spark", "read and judge raw rows", "quarantine", "dimensions", "facts",
-              "model marts", "checks"]
+    stages = [
+        "start spark",
+        "read and judge raw rows",
+        "quarantine",
+        "dimensions",
+        "facts",
+        "model marts",
+        "checks",
+    ]
     bar = tqdm(total=len(stages), desc="datamart (spark)", disable=not progress)
     timings: dict[str, float] = {}
 

@@ -249,9 +249,7 @@ def _dim_mcc(run_id: str) -> str:
     """
 
 
-def build_dimensions(
-    spark, store, *, run_id: str, history_end: dt.date, home_country: str
-) -> None:
+def build_dimensions(spark, store, *, run_id: str, history_end: dt.date, home_country: str) -> None:
     """Build every dimension with ``store(name, DataFrame, order_by)`` (which writes it and
     registers it as a temp view), plus the build-time views named in the module docstring."""
     _register_lookups(spark)

@@ -87,4 +87,6 @@ def build_facts(spark, store, *, run_id: str) -> None:
         ["ts", "transaction_id"],
         partition_by=FACT_TRANSACTION_PARTITION,
     )
-    store("fact_account_month", spark.sql(_fact_account_month(run_id)), ["account_key", "month_end"])
+    store(
+        "fact_account_month", spark.sql(_fact_account_month(run_id)), ["account_key", "month_end"]
+    )

@@ -184,9 +184,7 @@ def judge_source(
             F.col("_rule").isNull() & (F.row_number().over(first) > 1), F.lit(len(rules) + 1)
         ).otherwise(F.col("_rule")),
     )
-    df = df.withColumn(
-        "_raw", F.when(F.col("_rule").isNotNull(), F.expr(_raw_struct(source)))
-    )
+    df = df.withColumn("_raw", F.when(F.col("_rule").isNotNull(), F.expr(_raw_struct(source))))
     path = Path(work_dir) / f"judged_{name}"
     df.select("_file_no", "_row", *source.column_names, "_rule", "_raw").write.mode(
         "overwrite"
@@ -295,14 +293,12 @@ def rejects_sql(judged: SparkJudged, run_id: str, order: int) -> str:
 def write_rejects(spark, judged: list[SparkJudged], run_id: str):
     """``etl_reject`` of every source, in source then file order (a DataFrame)."""
     sql = " UNION ALL ".join(rejects_sql(j, run_id, i) for i, j in enumerate(judged))
-    return (
-        spark.sql(sql)
-        .orderBy("_src", "_file_no", "row_number")
-        .drop("_src", "_file_no")
-    )
+    return spark.sql(sql).orderBy("_src", "_file_no", "row_number").drop("_src", "_file_no")
 
 
-def reconciliation(spark, judged: list[SparkJudged], counts: dict[str, dict[str, int]], run_id: str):
+def reconciliation(
+    spark, judged: list[SparkJudged], counts: dict[str, dict[str, int]], run_id: str
+):
     """``etl_reconciliation``: raw = loaded + rejected per source (a DataFrame, source order)."""
     rows = []
     for j in judged:

@@ -65,7 +65,7 @@ def spark_session(
         from pyspark.sql import SparkSession
     except ImportError:
         raise ImportError(
-            "etl_star_schema.engine=spark needs PySpark and Java 17: pip install -e \".[spark]\""
+            'etl_star_schema.engine=spark needs PySpark and Java 17: pip install -e ".[spark]"'
         ) from None
     if not isinstance(master, str) or not master:
         raise ValueError(f"spark master: expected a URL such as 'local[*]', got {master!r}")
