@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -126,6 +127,40 @@ class EtlStarSchemaSection(_Section):
     feature_lookback_months: int = Field(
         6, ge=3, le=24, description="Months of history behind each snapshot feature"
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="Engine that builds the datamart: embedded DuckDB, or Apache Spark "
+        "(pip install -e '.[spark]', Java 17; settings in the spark section)",
+    )
+
+
+_SPARK_MASTER = re.compile(r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://\S+|yarn|k8s://\S+)$")
+
+
+class SparkSection(_Section):
+    """Apache Spark, when ``etl_star_schema.engine`` is ``spark`` (read by 02 as ``spark_*``)."""
+
+    master: str = Field(
+        "local[*]",
+        description="Spark master: local[*], local[N], spark://host:port, yarn or k8s://...",
+    )
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Other Spark settings passed through (keys start with 'spark.'), "
+        "e.g. spark.executor.memory: 8g",
+    )
+
+    @model_validator(mode="after")
+    def _check_spark(self) -> SparkSection:
+        if not _SPARK_MASTER.match(self.master):
+            raise ValueError(
+                f"master: expected local[*], local[N], spark://host:port, yarn or k8s://..., "
+                f"got {self.master!r}"
+            )
+        bad = [k for k in self.conf if not k.startswith("spark.")]
+        if bad:
+            raise ValueError(f"conf: expected keys starting with 'spark.', got {bad[0]!r}")
+        return self
 
 
 class BiReportingSection(_Section):
@@ -228,6 +263,7 @@ class Params(_Section):
     run: RunSection = Field(default_factory=RunSection)
     generate_data: GenerateDataSection = Field(default_factory=GenerateDataSection)
     etl_star_schema: EtlStarSchemaSection = Field(default_factory=EtlStarSchemaSection)
+    spark: SparkSection = Field(default_factory=SparkSection)
     bi_reporting: BiReportingSection = Field(default_factory=BiReportingSection)
     default_scoring: DefaultScoringSection = Field(default_factory=DefaultScoringSection)
     churn_prediction: ChurnPredictionSection = Field(default_factory=ChurnPredictionSection)

@@ -16,7 +16,7 @@ from typing import Any
 
 from riskinsights_lib.datamart.build import EtlSummary, build_datamart
 
-__all__ = ["ENGINES", "build"]
+__all__ = ["ENGINES", "build", "describe_engine"]
 
 ENGINES = ("duckdb", "spark")
 
@@ -51,3 +51,16 @@ def build(
             raw_dir, db_path, master=spark_master, conf=spark_conf, **kwargs
         )
     raise ValueError(f"engine: expected one of {list(ENGINES)}, got {engine!r}")
+
+
+def describe_engine(engine: str, summary: EtlSummary, *, spark_master: str | None = None) -> str:
+    """One Markdown sentence for the 02 report: which engine built the datamart, where, how fast."""
+    if engine == "spark":
+        where = f"Apache Spark (master `{spark_master}`)" if spark_master else "Apache Spark"
+        store = (
+            "The tables are Parquet folders under `<run>/tables/` (transactions partitioned by "
+            "month); `datamart.duckdb` holds a view per table, so 03-06 read them unchanged."
+        )
+    else:
+        where, store = "DuckDB (embedded)", "The tables live in `datamart.duckdb`."
+    return f"Built with **{where}** in {summary.seconds:,.1f} s. {store}"
