@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = ["ParamsError", "Params", "load_params", "apply_overrides", "section_name"]
 
@@ -150,17 +157,20 @@ class SparkSection(_Section):
         "e.g. spark.executor.memory: 8g",
     )
 
-    @model_validator(mode="after")
-    def _check_spark(self) -> SparkSection:
-        if not _SPARK_MASTER.match(self.master):
-            raise ValueError(
-                f"master: expected local[*], local[N], spark://host:port, yarn or k8s://..., "
-                f"got {self.master!r}"
-            )
-        bad = [k for k in self.conf if not k.startswith("spark.")]
+    @field_validator("master")
+    @classmethod
+    def _check_master(cls, master: str) -> str:
+        if not _SPARK_MASTER.match(master):
+            raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://...")
+        return master
+
+    @field_validator("conf")
+    @classmethod
+    def _check_conf(cls, conf: dict) -> dict:
+        bad = [k for k in conf if not k.startswith("spark.")]
         if bad:
-            raise ValueError(f"conf: expected keys starting with 'spark.', got {bad[0]!r}")
-        return self
+            raise ValueError(f"expected keys starting with 'spark.', got {bad[0]!r}")
+        return conf
 
 
 class BiReportingSection(_Section):

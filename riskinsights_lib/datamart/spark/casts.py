@@ -20,11 +20,11 @@ __all__ = ["typed_sql", "NUMBER_RE", "DATE_RE", "TIMESTAMP_RE", "TRUE_WORDS", "F
 NUMBER_RE = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 #: A calendar date, year-month-day with '-' or '/' (one or two digit month and day).
 DATE_RE = r"^[0-9]{4}(-[0-9]{1,2}-|/[0-9]{1,2}/)[0-9]{1,2}$"
-#: A date and time: date, 'T' or space, hh:mm[:ss[.fraction]], an optional zone (ignored, as DuckDB does).
+#: A date and optional time: date, 'T' or space, hh:mm[:ss[.fraction]] and a zone (ignored, as
+#: DuckDB does); a zone needs a time.
 TIMESTAMP_RE = (
     r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-    r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?"
-    r"( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?))?$"
+    r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?))?)?$"
 )
 TRUE_WORDS = ("true", "t", "1", "yes", "y")
 FALSE_WORDS = ("false", "f", "0", "no", "n")
@@ -59,8 +59,8 @@ def _integer(x: str, sql_type: str) -> str:
 
 
 def _timestamp(x: str) -> str:
-    zone = r"( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?))?$"
-    bare = f"regexp_replace({x}, '{zone}', '')"
+    zone = r"^([^ T]+[T ][0-9:.]+) ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$"
+    bare = f"regexp_replace({x}, '{zone}', '$1')"
     return f"CASE WHEN {x} RLIKE '{TIMESTAMP_RE}' THEN CAST({bare} AS TIMESTAMP_NTZ) END"
 
 
