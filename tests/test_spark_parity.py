@@ -20,7 +20,9 @@ from riskinsights_lib.datamart.parity import compare_datamarts
 from riskinsights_lib.datamart.quality import RejectRateError
 from riskinsights_lib.datamart.schema import TABLES
 
-from .conftest import KEY, TINY_KEY
+#: Pseudonym keys of the dirty_mart and tiny_run fixtures (tests/conftest.py).
+KEY = "test-pseudonym-key"
+TINY_KEY = "riskinsights-demo-key"
 
 
 def _spark_build(raw_dir, out_dir, run_id: str, key: str, **kwargs):
