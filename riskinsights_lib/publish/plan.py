@@ -19,7 +19,14 @@ import pyarrow as pa
 
 from riskinsights_lib.publish.ddl import arrow_for_postgres, quote_ident
 
-__all__ = ["PublishTable", "publish_plan", "frame_to_arrow", "column_comments", "VIEW_COMMENTS"]
+__all__ = [
+    "PublishTable",
+    "publish_plan",
+    "frame_to_arrow",
+    "column_comments",
+    "view_column_comment",
+    "VIEW_COMMENTS",
+]
 
 BATCH_ROWS = 200_000
 
@@ -30,6 +37,21 @@ VIEW_COMMENTS = {
     "bi_customer_version": "view: customer versions (SCD2), valid_from <= day <= valid_to",
     "bi_account_month": "view: account x month end with the segment in force and the dpd bucket",
     "bi_transaction": "view: one row per transaction with channel, category and country",
+}
+
+
+#: View columns computed by the views (others keep their star-schema description).
+VIEW_COLUMNS = {
+    "month": "First day of the transaction's calendar month [date]",
+    "weekday": "ISO weekday of the transaction, 1 = Monday [code]",
+    "hour": "Hour of the day of the transaction, 0-23 [hour]",
+    "value": "Absolute amount of the transaction (money in and out) [EUR]",
+    "customer_initiated": "Money out through a card, ATM or transfer (data contract) [flag]",
+    "has_merchant": "The transaction has a merchant category [flag]",
+    "has_country": "The transaction has a merchant country [flag]",
+    "is_open": "The account is open at the month end [flag]",
+    "segment": "Customer segment of the version in force at the date (SCD2) [code]",
+    "dpd_bucket": "Days-past-due bucket: current, 1-29, 30-59, 60-89, 90+ [code]",
 }
 
 
@@ -90,6 +112,18 @@ def column_comments(descriptions: pd.DataFrame, table: str) -> dict[str, str]:
         unit = "" if pd.isna(unit) else str(unit)
         out[str(col)] = f"{text} [{unit}]" if unit else str(text)
     return out
+
+
+def view_column_comment(descriptions: pd.DataFrame, column: str) -> str:
+    """Comment of a BI view column: its own text, else the star schema's description of it."""
+    if column in VIEW_COLUMNS:
+        return VIEW_COLUMNS[column]
+    star = descriptions[descriptions["table"].str.startswith(("dim_", "fact_"))]
+    for table in star["table"].unique():
+        found = column_comments(star, table).get(column)
+        if found:
+            return found
+    return ""
 
 
 def _table_comments(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

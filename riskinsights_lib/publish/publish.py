@@ -32,10 +32,16 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from riskinsights_lib.datamart.dictionary import data_dictionary
 from riskinsights_lib.datamart.schema import FOREIGN_KEYS
 from riskinsights_lib.publish import ddl
 from riskinsights_lib.publish.load import connect_adbc, ingest, server_message
-from riskinsights_lib.publish.plan import VIEW_COMMENTS, PublishTable, publish_plan
+from riskinsights_lib.publish.plan import (
+    VIEW_COMMENTS,
+    PublishTable,
+    publish_plan,
+    view_column_comment,
+)
 from riskinsights_lib.publish.settings import (
     PublishTargetError,
     redact,
@@ -126,12 +132,18 @@ def _views(pg, staging: str) -> None:
         for statement in (part.strip() for part in code.split(";")):
             if statement:
                 pg.execute(statement)
+        descriptions = data_dictionary()
         for view, comment in VIEW_COMMENTS.items():
-            pg.execute(
-                ddl.comment_sql(
-                    staging, view, table_comment=comment, column_comments={}, kind="VIEW"
-                )[0]
-            )
+            columns = pg.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s ORDER BY ordinal_position",
+                (staging, view),
+            ).fetchall()
+            comments = {c: view_column_comment(descriptions, c) for (c,) in columns}
+            for sql in ddl.comment_sql(
+                staging, view, table_comment=comment, column_comments=comments, kind="VIEW"
+            ):
+                pg.execute(sql)
 
 
 def _inventory(pg, adbc_con, staging: str, plan, counts: Mapping[str, int], run_id: str) -> None:
