@@ -107,16 +107,18 @@ def test_rows_and_money_equal_duckdb(published, pg_env, duck, kpis):
             got = pg.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchone()[0]
             assert got == want > 0, table
         for table, col in MONEY:
-            want = duck.execute(
-                f"SELECT sum(round({col} * 100)::HUGEINT) FROM {table}"
-            ).fetchone()[0]
+            want = duck.execute(f"SELECT sum(round({col} * 100)::HUGEINT) FROM {table}").fetchone()[
+                0
+            ]
             got = pg.execute(
                 f"SELECT sum(round({col}::numeric * 100)) FROM {SCHEMA}.{table}"
             ).fetchone()[0]
             assert int(got) == int(want), f"{table}.{col}"
         for name, frame in kpis.items():
             assert pg.execute(f"SELECT count(*) FROM {SCHEMA}.{name}").fetchone()[0] == len(frame)
-        inventory = dict(pg.execute(f"SELECT table_name, row_count FROM {SCHEMA}.{INVENTORY_TABLE}"))
+        inventory = dict(
+            pg.execute(f"SELECT table_name, row_count FROM {SCHEMA}.{INVENTORY_TABLE}")
+        )
     assert inventory == dict(zip(published["table"], published["rows"], strict=True))
 
 
@@ -188,6 +190,7 @@ def test_publishing_twice_gives_the_same_tables(published, pg_env, duck, kpis, t
     )
     assert _fingerprint(pg_env) == before
     assert list(again["rows"]) == list(published["rows"])
+    assert set(again["schema"]) == {SCHEMA}
 
 
 def _variant(tiny_run, tmp_path, name: str, sql: list[str]) -> duckdb.DuckDBPyConnection:
@@ -213,7 +216,9 @@ def test_failing_publish_keeps_the_previous_tables(published, pg_env, tiny_run, 
     assert "\n" not in message and pg_env.password not in message
     assert _fingerprint(pg_env) == before
     with _pg(pg_env) as pg:
-        left = pg.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{SCHEMA}__%",))
+        left = pg.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{SCHEMA}__%",)
+        )
         assert left.fetchall() == []
 
 

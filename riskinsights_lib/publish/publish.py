@@ -256,7 +256,7 @@ def publish_datamart(
 
     Returns
     -------
-    DataFrame ``table, kind, rows, seconds``, one row per published table.
+    DataFrame ``schema, table, kind, rows, seconds``, one row per published table.
 
     Raises
     ------
@@ -288,6 +288,7 @@ def publish_datamart(
         raise
     finally:
         _close_quietly(pg)
+    summary.insert(0, "schema", schema)
     log.info(
         "published %d tables to %s in %.1fs", len(summary), schema, time.perf_counter() - start
     )
@@ -295,12 +296,19 @@ def publish_datamart(
 
 
 def _build_staging(pg, url: str, staging: str, plan, run_id: str, role: str, progress: bool):
-    """Steps 2 of :func:`publish_datamart`: the complete staging schema, committed."""
+    """Step 2 of :func:`publish_datamart`: the complete staging schema, committed."""
     q = ddl.quote_ident
     _execute_all(
         pg, [f"DROP SCHEMA IF EXISTS {q(staging)} CASCADE", f"CREATE SCHEMA {q(staging)}"], staging
     )
     pg.commit()
+    summary = _load_all(pg, url, staging, plan, run_id, progress)
+    _finish_staging(pg, staging, plan, role)
+    return summary
+
+
+def _load_all(pg, url: str, staging: str, plan, run_id: str, progress: bool) -> pd.DataFrame:
+    """Bulk-load every table and the inventory; ``table, kind, rows, seconds``."""
     rows, counts = [], {}
     with _about(_label(staging, "(ADBC connection)")):
         adbc_con = connect_adbc(url)
@@ -309,37 +317,37 @@ def _build_staging(pg, url: str, staging: str, plan, run_id: str, role: str, pro
             t0 = time.perf_counter()
             counts[table.name] = _load_table(pg, adbc_con, staging, table)
             seconds = time.perf_counter() - t0
-            rows.append(
-                {
-                    "table": table.name,
-                    "kind": table.kind,
-                    "rows": counts[table.name],
-                    "seconds": seconds,
-                }
-            )
+            rows.append((table.name, table.kind, counts[table.name], seconds))
             log.info("loaded %s: %s rows in %.2fs", table.name, f"{counts[table.name]:,}", seconds)
         _inventory(pg, adbc_con, staging, plan, counts, run_id)
     finally:
         adbc_con.close()
+    return pd.DataFrame(rows, columns=["table", "kind", "rows", "seconds"])
+
+
+def _finish_staging(pg, staging: str, plan, role: str) -> None:
+    """Keys, foreign keys, FK indexes, views, comments, grants; then ``ANALYZE``."""
+    t0 = time.perf_counter()
     for name, statements in _constraints(staging, plan):
         _execute_all(pg, statements, _label(staging, name))
+    log.info("keys, foreign keys and indexes in %.2fs", time.perf_counter() - t0)
     _views(pg, staging)
     for t in plan:
-        _execute_all(
-            pg,
-            ddl.comment_sql(
-                staging, t.name, table_comment=t.comment, column_comments=t.column_comments
-            ),
-            _label(staging, t.name),
+        comments = ddl.comment_sql(
+            staging, t.name, table_comment=t.comment, column_comments=t.column_comments
         )
+        _execute_all(pg, comments, _label(staging, t.name))
     _reader_role(pg, staging, role)
     pg.commit()
+    t0 = time.perf_counter()
     pg.autocommit = True
     try:
-        _execute_all(pg, [f"ANALYZE {q(staging)}.{q(t.name)}" for t in plan], staging)
+        q = ddl.quote_ident
+        for t in plan:
+            _execute_all(pg, [f"ANALYZE {q(staging)}.{q(t.name)}"], _label(staging, t.name))
     finally:
         pg.autocommit = False
-    return pd.DataFrame(rows, columns=["table", "kind", "rows", "seconds"])
+    log.info("analyzed in %.2fs", time.perf_counter() - t0)
 
 
 def _drop_quietly(pg, staging: str) -> None:

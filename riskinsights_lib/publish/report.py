@@ -7,7 +7,7 @@ import pandas as pd
 __all__ = ["publish_narrative"]
 
 
-def publish_narrative(summary: pd.DataFrame | None, seconds: float, *, schema: str = "") -> str:
+def publish_narrative(summary: pd.DataFrame | None, seconds: float) -> str:
     """Markdown reading of a publish summary (``None`` when publishing is off)."""
     if summary is None or summary.empty:
         return (
@@ -18,7 +18,7 @@ def publish_narrative(summary: pd.DataFrame | None, seconds: float, *, schema: s
     fact_rows = int(facts["rows"].sum())
     fact_seconds = float(facts["seconds"].sum())
     rate = f"{fact_rows / fact_seconds:,.0f} rows/s" if fact_seconds > 0 else "n/a"
-    where = f" to schema `{schema}`" if schema else ""
+    where = f" to schema `{summary['schema'].iloc[0]}`" if "schema" in summary else ""
     by_kind = summary.groupby("kind")["table"].count()
     kinds = ", ".join(f"{n} {k}" for k, n in by_kind.items())
     return (
