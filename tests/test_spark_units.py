@@ -8,8 +8,8 @@ import random
 import duckdb
 import pytest
 
-from riskinsights_lib.datamart import quality
 from riskinsights_lib.datamart.checks import quality_checks
+from riskinsights_lib.datamart.rules import compile_rules, typed
 from riskinsights_lib.datamart.sources import SOURCES, source_by_name
 from riskinsights_lib.params import ParamsError, validate_params
 
@@ -96,13 +96,13 @@ SPELLINGS = {
 #: a row with one is quarantined as unparseable by Spark instead of loaded).
 SPARK_STRICTER = {
     "DOUBLE": ["1_000"],
-    "INTEGER": ["1_000"],
+    "INTEGER": ["1_000"],  # (the contract now rejects both first, as number_format)
     "DATE": ["epoch", "infinity"],
 }
 
 
 def _duckdb_values(sql_type: str, values: list[str]) -> list:
-    expr = quality._typed("v", sql_type)  # the DuckDB build's own cast
+    expr = typed("v", sql_type)  # the DuckDB build's own cast
     with duckdb.connect() as con:
         return [
             con.execute(
@@ -170,8 +170,10 @@ def test_spark_rules_are_the_duckdb_rules_one_for_one():
 
     end = dt.date(2024, 12, 31)
     for source in SOURCES:
-        duck = [(r, d) for r, _, d in quality._rules(source, end)]
-        assert [(r, d) for r, _, d in spark_rules(source, end)] == duck, source.name
+        duck = [(r, d) for r, _, d in compile_rules(source, end, dt.date(2023, 1, 1))]
+        assert [(r, d) for r, _, d in spark_rules(source, end, dt.date(2023, 1, 1))] == duck, (
+            source.name
+        )
 
 
 def test_every_check_has_spark_sql():

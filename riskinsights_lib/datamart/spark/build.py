@@ -19,9 +19,12 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import duckdb
 from tqdm.auto import tqdm
 
-from riskinsights_lib.datamart.build import EtlSummary
+from riskinsights_lib.datamart.build import EtlSummary, _extract_fields, _missing_columns
+from riskinsights_lib.datamart.contract import CsvDialect
+from riskinsights_lib.datamart.extracts import inspect_extracts
 from riskinsights_lib.datamart.schema import TABLES
 from riskinsights_lib.datamart.sources import SOURCES
 from riskinsights_lib.datamart.spark import quarantine
@@ -88,6 +91,9 @@ def build_datamart_spark(
     max_reject_rate: float = 0.02,
     feature_lookback_months: int = 6,
     history_end: dt.date | None = None,
+    history_start: dt.date | None = None,
+    dialect: CsvDialect | None = None,
+    require_controls: bool = False,
     home_country: str | None = None,
     master: str = "local[*]",
     conf: Mapping[str, object] | None = None,
@@ -95,6 +101,10 @@ def build_datamart_spark(
 ) -> EtlSummary:
     """Build the datamart with Spark; arguments as :func:`~riskinsights_lib.datamart.build_datamart`
     plus ``master`` (``local[*]``, ``local[N]`` or a cluster URL) and ``conf`` (Spark settings).
+
+    The file-level contract (control files, header, encoding, RFC 4180 structure) is
+    checked first by the shared :func:`~riskinsights_lib.datamart.extracts.inspect_extracts`
+    on the driver, so a damaged extract stops both engines with the same one-line error.
 
     Returns the same :class:`~riskinsights_lib.datamart.EtlSummary`.
     """
@@ -137,15 +147,37 @@ def build_datamart_spark(
     work = run_root / ".spark_work"
     for leftover in (building, work):
         shutil.rmtree(leftover, ignore_errors=True)
+    dialect = dialect or CsvDialect()
     t0 = time.perf_counter()
+    try:
+        with duckdb.connect() as con:
+            extracts = inspect_extracts(
+                con,
+                raw_dir,
+                dialect=dialect,
+                require_controls=require_controls,
+                work_dir=run_root / ".extracts_tmp",
+            )
+    finally:
+        shutil.rmtree(run_root / ".extracts_tmp", ignore_errors=True)
+    t0 = done("check extracts", t0)
     spark = spark_session(master, conf)
     t0 = done("start spark", t0)
     store = _Store(spark, building)
     try:
-        end = history_end or quarantine.derive_history_end(spark, raw_dir)
+        derived = quarantine.derive_history(spark, raw_dir, dialect)
+        end, begin = history_end or derived[1], history_start or derived[0]
         judged, counts = [], {}
         for source in SOURCES:  # parents first: orphans are judged against loaded rows
-            j = quarantine.judge_source(spark, raw_dir, source, history_end=end, work_dir=work)
+            j = quarantine.judge_source(
+                spark,
+                raw_dir,
+                source,
+                history_end=end,
+                history_start=begin,
+                work_dir=work,
+                dialect=dialect,
+            )
             counts[j.name] = quarantine.check_reject_rate(spark, j, max_reject_rate)
             judged.append(j)
         t0 = done("read and judge raw rows", t0)
@@ -166,7 +198,7 @@ def build_datamart_spark(
         )
         t0 = done("model marts", t0)
 
-        checks = run_checks(spark, run_id)
+        checks = run_checks(spark, run_id, missing_columns=_missing_columns(extracts))
         store.frame(
             "etl_check",
             checks.astype(object),
@@ -208,7 +240,9 @@ def build_datamart_spark(
         run_id=run_id,
         db_path=str(db_path),
         history_end=end,
+        history_start=begin,
         home_country=home,
+        **_extract_fields(extracts),
         sources={
             r.source: {
                 "raw_rows": int(r.raw_rows),

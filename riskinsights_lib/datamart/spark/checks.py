@@ -67,14 +67,30 @@ def spark_check_sql(check: dict[str, str], run_id: str) -> str:
     raise KeyError(f"check: no Spark SQL for {name!r} ({kind}); add it to spark/checks.py")
 
 
-def run_checks(spark, run_id: str):
-    """Run every check; return ``etl_check`` as a pandas DataFrame (check_name order)."""
+def run_checks(
+    spark, run_id: str, *, missing_columns: dict[str, tuple[str, list[str], int]] | None = None
+):
+    """Run every check; return ``etl_check`` as a pandas DataFrame (check_name order).
+
+    ``missing_columns`` as in :func:`riskinsights_lib.datamart.checks.run_checks`: each
+    optional column absent from a raw file is one failed ``contract`` check."""
     import pandas as pd
 
     rows = []
     for check in quality_checks():
         failed = int(spark.sql(spark_check_sql(check, run_id)).collect()[0][0])
         rows.append({k: v for k, v in check.items() if k != "sql"} | {"failed_rows": failed})
+    for file, (source, columns, n_rows) in (missing_columns or {}).items():
+        for column in columns:
+            rows.append(
+                {
+                    "check_name": f"column_present_{file}_{column}",
+                    "table_name": source,
+                    "column_name": column,
+                    "check_type": "contract",
+                    "failed_rows": max(int(n_rows), 1),
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["passed"] = frame["failed_rows"] == 0
     frame["run_id"] = run_id

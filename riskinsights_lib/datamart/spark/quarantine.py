@@ -17,15 +17,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from riskinsights_lib.datamart.quality import MASK, RejectRateError
-from riskinsights_lib.datamart.sources import Source, source_by_name
+from riskinsights_lib.datamart.contract import (
+    CODE_PATTERN,
+    HISTORY_MIN_MONTH_SHARE,
+    HISTORY_SOURCE,
+    NULL_TOKENS,
+    NUMBER_SEPARATOR_PATTERN,
+    PII_DATE_PATTERN,
+    PII_PATTERNS,
+)
+from riskinsights_lib.datamart.quality import RejectRateError
+from riskinsights_lib.datamart.rules import MASK
+from riskinsights_lib.datamart.sources import Source, id_columns, source_by_name
 from riskinsights_lib.datamart.spark.casts import typed_sql
 from riskinsights_lib.datamart.spark.read import read_source
 from riskinsights_lib.privacy import pseudonymise
 
 __all__ = [
     "SparkJudged",
-    "derive_history_end",
+    "derive_history",
     "judge_source",
     "spark_rules",
     "write_rejects",
@@ -54,12 +64,44 @@ def _row_rule(source: Source) -> str:
     return pattern.sub(lambda m: _q(m.group(1)), source.row_rule or "false")
 
 
-def spark_rules(source: Source, history_end: dt.date) -> list[tuple[str, str, str]]:
-    """``(reason, Spark SQL condition, detail)`` in judging order: the same reasons and
-    details as the DuckDB build's rules, one for one (a test compares the two lists)."""
+_NUMERIC = ("DOUBLE", "INTEGER", "BIGINT")
+_DATES = ("DATE", "TIMESTAMP")
+
+
+def _full_match(text: str, pattern: str) -> str:
+    return f"{text} RLIKE {_sql_str('^(?:' + pattern + ')$')}"
+
+
+def spark_rules(
+    source: Source, history_end: dt.date, history_start: dt.date | None = None
+) -> list[tuple[str, str, str]]:
+    """``(reason, Spark SQL condition, detail)`` in judging order, compiled from the same
+    contract as the DuckDB build's :func:`riskinsights_lib.datamart.rules.compile_rules`
+    (a test compares the two lists, reason and detail, one for one)."""
     rules: list[tuple[str, str, str]] = []
     for key in source.key:
         rules.append(("missing_key", f"{_txt(key)} IS NULL", f"{key} is empty"))
+    tokens = ", ".join(_sql_str(v) for v in NULL_TOKENS)
+    longest = max(len(v) for v in NULL_TOKENS)
+    for col in id_columns(source):
+        rules.append(
+            (
+                "null_token",
+                f"length({_txt(col)}) <= {longest} AND {_txt(col)} IN ({tokens})",
+                f"{col} is spelled as a null token",
+            )
+        )
+    for c in source.columns:
+        if c.sql_type in _NUMERIC:
+            text = _txt(c.name)
+            rules.append(
+                (
+                    "number_format",
+                    f"(instr({text}, '_') > 0 OR instr({text}, ',') > 0) "
+                    f"AND {_full_match(text, NUMBER_SEPARATOR_PATTERN)}",
+                    f"{c.name} has a digit group separator",
+                )
+            )
     for c in source.columns:
         if c.sql_type != "VARCHAR":
             rules.append(
@@ -85,12 +127,24 @@ def spark_rules(source: Source, history_end: dt.date) -> list[tuple[str, str, st
             rules.append(("out_of_range", f"{name} < {c.low!r}", f"{c.name} below {c.low:g}"))
         if c.high is not None:
             rules.append(("out_of_range", f"{name} > {c.high!r}", f"{c.name} above {c.high:g}"))
-        if c.low_date is not None:
-            rules.append(
-                ("out_of_range", f"{name} < DATE '{c.low_date}'", f"{c.name} before {c.low_date}")
-            )
     if source.row_rule:
         rules.append(("out_of_range", f"coalesce({_row_rule(source)}, false)", source.row_rule))
+    for c in source.columns:
+        if c.sql_type not in _DATES:
+            continue
+        name = _q(c.name)
+        if c.history_bounded and history_start is not None:
+            rules.append(
+                (
+                    "past_date",
+                    f"{name} < DATE '{history_start.isoformat()}'",
+                    f"{c.name} before the history start {history_start}",
+                )
+            )
+        if c.low_date is not None:
+            rules.append(
+                ("past_date", f"{name} < DATE '{c.low_date}'", f"{c.name} before {c.low_date}")
+            )
     limit = f"TIMESTAMP_NTZ '{history_end.isoformat()} 23:59:59.999999'"
     for c in source.columns:
         if c.not_future:
@@ -116,39 +170,69 @@ class SparkJudged:
     path: str  # Parquet of the judged rows
 
 
-def derive_history_end(spark, raw_dir: Path) -> dt.date:
-    """The latest balance month end held by at least 10% of the median month's rows
-    (as :func:`riskinsights_lib.datamart.quality.derive_history_end`)."""
-    raw, _ = read_source(spark, raw_dir, source_by_name("balances"))
-    raw.createOrReplaceTempView("_raw_balances")
+def derive_history(spark, raw_dir: Path, dialect=None) -> tuple[dt.date, dt.date]:
+    """The history ``(start, end)`` from the raw month ends held by a real share of rows
+    (as :func:`riskinsights_lib.datamart.quality.derive_history`)."""
+    name, column = HISTORY_SOURCE
+    raw, _ = read_source(spark, raw_dir, source_by_name(name), dialect)
+    raw.createOrReplaceTempView("_raw_history")
     row = spark.sql(
         f"""
         WITH m AS (
             SELECT d, count(*) AS n FROM (
-                SELECT {typed_sql("nullif(trim(raw__month_end), '')", "DATE")} AS d
-                FROM _raw_balances) GROUP BY d HAVING d IS NOT NULL
+                SELECT {typed_sql(f"nullif(trim(raw__{column}), '')", "DATE")} AS d
+                FROM _raw_history) GROUP BY d HAVING d IS NOT NULL
         )
-        SELECT max(d) FROM m WHERE n >= 0.1 * (SELECT percentile(n, 0.5) FROM m)
+        SELECT min(d), max(d) FROM m
+        WHERE n >= {HISTORY_MIN_MONTH_SHARE} * (SELECT percentile(n, 0.5) FROM m)
         """
-    ).collect()[0][0]
-    if row is None:
-        raise ValueError(
-            "raw_dir: balances has no parseable month_end, cannot derive the history end"
+    ).collect()[0]
+    if row is None or row[1] is None:
+        raise ValueError(f"raw_dir: {name} has no parseable {column}, cannot derive the history")
+    return row[0].replace(day=1), row[1]
+
+
+_PII_ANY = "|".join(f"(?:{p})" for p in PII_PATTERNS.values())
+
+
+def _masked(source: Source, col: str) -> str:
+    """The raw text of ``col`` kept for a rejected row, masked as the DuckDB build masks it
+    (:func:`riskinsights_lib.datamart.rules.raw_json`): personal by column or by content."""
+    c = source.column(col)
+    raw = _q(f"raw__{col}")
+    if c.personal:
+        return f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END"
+    if col in source.hashed:
+        return raw  # replaced by its keyed hash in the rejects
+    text = f"trim({raw})"
+    masks = [_full_match(text, _PII_ANY)]
+    if c.sql_type not in _DATES:
+        masks.append(_full_match(text, PII_DATE_PATTERN))
+    if any(x.personal for x in source.columns):
+        masks.append(
+            f"NOT {_full_match(text, CODE_PATTERN)}"
+            if c.sql_type == "VARCHAR"
+            else f"{_q(col)} IS NULL"
         )
-    return row
+    return (
+        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {' OR '.join(masks)} THEN '{MASK}' ELSE {raw} END"
+    )
 
 
 def _raw_struct(source: Source) -> str:
-    parts = []
-    for c in source.columns:
-        raw = _q(f"raw__{c.name}")
-        value = f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END" if c.personal else raw
-        parts.append(f"'{c.name}', {value}")
+    parts = [f"'{c.name}', {_masked(source, c.name)}" for c in source.columns]
     return f"named_struct({', '.join(parts)})"
 
 
 def judge_source(
-    spark, raw_dir: Path, source: Source, *, history_end: dt.date, work_dir: Path
+    spark,
+    raw_dir: Path,
+    source: Source,
+    *,
+    history_end: dt.date,
+    history_start: dt.date | None = None,
+    work_dir: Path,
+    dialect=None,
 ) -> SparkJudged:
     """Read and judge every raw row of ``source``; write the judged rows (typed columns,
     ``_file_no``, ``_row``, ``_rule``, ``_raw`` for rejected rows) to Parquet under
@@ -159,7 +243,7 @@ def judge_source(
     from pyspark.sql.window import Window
 
     name = source.name
-    raw, files = read_source(spark, raw_dir, source)
+    raw, files = read_source(spark, raw_dir, source, dialect)
     trimmed = [
         F.expr(f"nullif(trim({_q('raw__' + c)}), '')").alias(f"txt__{c}")
         for c in source.column_names
@@ -174,7 +258,7 @@ def judge_source(
         df = df.join(keys, df[col] == keys[f"_p{i}"], "left").select(
             df["*"], (F.col(col).isNotNull() & F.col(f"_p{i}").isNull()).alias(f"_orphan_{i}")
         )
-    rules = spark_rules(source, history_end)
+    rules = spark_rules(source, history_end, history_start)
     rule_no = "CASE " + " ".join(f"WHEN {c} THEN {i + 1}" for i, (_, c, _) in enumerate(rules))
     df = df.withColumn("_rule", F.expr(rule_no + " END").cast("int"))
     first = Window.partitionBy(*source.key, F.col("_rule").isNull()).orderBy("_file_no", "_row")

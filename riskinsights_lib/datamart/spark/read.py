@@ -23,33 +23,47 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from riskinsights_lib.datamart.contract import CsvDialect
 from riskinsights_lib.datamart.load import source_files
 from riskinsights_lib.datamart.sources import Source
 
-__all__ = ["CSV_OPTIONS", "read_raw_file", "read_source"]
+__all__ = ["CSV_OPTIONS", "csv_options", "read_raw_file", "read_source"]
 
 log = logging.getLogger(__name__)
 
-#: The CSV dialect of the raw layer, as the DuckDB build reads it (header, '"' quotes
-#: doubled inside a quoted value, empty = NULL).
+#: Spark's names of the contract's encodings.
+_ENCODINGS = {"utf-8": "UTF-8", "latin-1": "ISO-8859-1", "cp1252": "windows-1252"}
+
+#: How Spark reads an RFC 4180 extract of the contract (the dialect adds delimiter, quote
+#: and encoding): one header row, a quote doubled inside a quoted value, empty = NULL.
 CSV_OPTIONS: dict[str, str] = {
     "header": "true",
     "multiLine": "true",
-    "quote": '"',
-    "escape": '"',
     "inferSchema": "false",
     "mode": "PERMISSIVE",
     "enforceSchema": "false",
     "ignoreLeadingWhiteSpace": "false",
     "ignoreTrailingWhiteSpace": "false",
-    "encoding": "UTF-8",
 }
+
+
+def csv_options(dialect: CsvDialect | None = None) -> dict[str, str]:
+    """Spark CSV options for ``dialect`` (the parameters' encoding, delimiter and quote)."""
+    d = dialect or CsvDialect()
+    return CSV_OPTIONS | {
+        "sep": d.delimiter,
+        "quote": d.quote,
+        "escape": d.quote,
+        "encoding": _ENCODINGS[d.encoding],
+    }
 
 
 def _with_contract_columns(df, source: Source, path: Path):
     from pyspark.sql import functions as F
 
-    present = {c.lower(): c for c in df.columns}
+    present: dict[str, str] = {}
+    for c in df.columns:  # header names matched as the file-level checks match them
+        present.setdefault(c.strip().lower(), c)
     missing = [c for c in source.column_names if c.lower() not in present]
     if missing:
         log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
@@ -63,7 +77,7 @@ def _with_contract_columns(df, source: Source, path: Path):
     ]
 
 
-def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no: int):
+def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no: int, dialect=None):
     """One raw file as a DataFrame: ``_file``, ``_file_no``, ``_row`` (1-based) and
     ``raw__<column>`` (text) for every contract column of ``source``."""
     from pyspark.sql import functions as F
@@ -72,7 +86,7 @@ def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no:
         df = spark.read.parquet(str(path))
         row = F.col("_metadata.row_index") + 1
     else:
-        df = spark.read.options(**CSV_OPTIONS).csv(str(path))
+        df = spark.read.options(**csv_options(dialect)).csv(str(path))
         n_parts = df.rdd.getNumPartitions()
         if n_parts != 1:  # the row number below needs the whole file in one partition
             raise RuntimeError(f"{file_name}: read in {n_parts} partitions, expected 1")
@@ -85,7 +99,7 @@ def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no:
     )
 
 
-def read_source(spark, raw_dir: Path, source: Source):
+def read_source(spark, raw_dir: Path, source: Source, dialect: CsvDialect | None = None):
     """Every file of ``source`` (name order), unioned; file names relative to the run
     folder as in ``etl_reject.file``. Returns ``(DataFrame, [file names])``."""
     raw_dir = Path(raw_dir)
@@ -93,7 +107,9 @@ def read_source(spark, raw_dir: Path, source: Source):
     frames, names = [], []
     for i, path in enumerate(source_files(raw_dir, source.name)):
         name = path.resolve().relative_to(base).as_posix()
-        frames.append(read_raw_file(spark, path, source, file_name=name, file_no=i))
+        frames.append(
+            read_raw_file(spark, path, source, file_name=name, file_no=i, dialect=dialect)
+        )
         names.append(name)
     df = frames[0]
     for other in frames[1:]:
