@@ -168,6 +168,8 @@ class SparkJudged:
     details: tuple[str, ...]
     files: tuple[str, ...]
     path: str  # Parquet of the judged rows
+    loaded_rows: int = 0
+    rule_counts: dict[int, int] | None = None  # rejected rows by rule number
 
 
 def derive_history(spark, raw_dir: Path, dialect=None) -> tuple[dt.date, dt.date]:
@@ -278,7 +280,10 @@ def judge_source(
     judged.where("_rule IS NULL").select(*source.column_names).createOrReplaceTempView(
         f"cln_{name}"
     )
-    raw_rows = judged.count()
+    by_rule = dict(
+        spark.sql(f"SELECT _rule, count(*) FROM _judged_{name} GROUP BY _rule").collect()
+    )
+    raw_rows = sum(by_rule.values())
     log.info("judged %s: %s raw rows", name, f"{raw_rows:,}")
     return SparkJudged(
         name=name,
@@ -287,16 +292,15 @@ def judge_source(
         details=tuple(d for _, _, d in rules) + ("repeats the key of an earlier row",),
         files=tuple(files),
         path=str(path),
+        loaded_rows=int(by_rule.get(None, 0)),
+        rule_counts={int(k): int(v) for k, v in by_rule.items() if k is not None},
     )
 
 
-def reject_counts(spark, judged: SparkJudged) -> dict[str, int]:
+def reject_counts(judged: SparkJudged) -> dict[str, int]:
     """Rejected rows of ``judged`` by reason."""
-    rows = spark.sql(
-        f"SELECT _rule, count(*) FROM _judged_{judged.name} WHERE _rule IS NOT NULL GROUP BY 1"
-    ).collect()
     counts: dict[str, int] = {}
-    for rule, n in rows:
+    for rule, n in (judged.rule_counts or {}).items():
         reason = judged.reasons[rule - 1]
         counts[reason] = counts.get(reason, 0) + int(n)
     return counts
@@ -305,7 +309,7 @@ def reject_counts(spark, judged: SparkJudged) -> dict[str, int]:
 def check_reject_rate(spark, judged: SparkJudged, max_reject_rate: float) -> dict[str, int]:
     """Raise :class:`RejectRateError` (the DuckDB build's) when ``judged`` rejected more
     than ``max_reject_rate``; return its reject counts by reason."""
-    counts = reject_counts(spark, judged)
+    counts = reject_counts(judged)
     rejected = sum(counts.values())
     rate = rejected / judged.raw_rows if judged.raw_rows else 0.0
     if rate > max_reject_rate:
@@ -387,7 +391,7 @@ def reconciliation(
     rows = []
     for j in judged:
         rejected = sum(counts[j.name].values())
-        loaded = spark.table(f"cln_{j.name}").count()
+        loaded = j.loaded_rows
         rows.append(
             (
                 j.name,

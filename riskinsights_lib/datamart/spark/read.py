@@ -13,9 +13,8 @@ Spark keeps no file order by itself, so the position is made explicit:
 - Parquet: the hidden column ``_metadata.row_index`` is the row's position in
   its file, however Spark splits the file.
 
-Columns are matched by header name as DuckDB does; a contract column missing
-from a file is NULL (its rows then fail their own rules), extra columns are
-ignored.
+Columns are matched by header name as DuckDB does; an optional contract column
+missing from a file is NULL (a failed contract check), extra columns are ignored.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ import logging
 from pathlib import Path
 
 from riskinsights_lib.datamart.contract import CsvDialect
+from riskinsights_lib.datamart.extracts import read_header
 from riskinsights_lib.datamart.load import source_files
 from riskinsights_lib.datamart.sources import Source
 
@@ -41,7 +41,7 @@ CSV_OPTIONS: dict[str, str] = {
     "multiLine": "true",
     "inferSchema": "false",
     "mode": "PERMISSIVE",
-    "enforceSchema": "false",
+    "enforceSchema": "true",
     "ignoreLeadingWhiteSpace": "false",
     "ignoreTrailingWhiteSpace": "false",
 }
@@ -58,12 +58,14 @@ def csv_options(dialect: CsvDialect | None = None) -> dict[str, str]:
     }
 
 
-def _with_contract_columns(df, source: Source, path: Path):
+def _with_contract_columns(df, source: Source, path: Path, header: list[str]):
+    """Contract columns as ``raw__<column>`` text; ``header`` names ``df``'s columns in order
+    (trimmed, lower-cased, as the file-level checks read them)."""
     from pyspark.sql import functions as F
 
     present: dict[str, str] = {}
-    for c in df.columns:  # header names matched as the file-level checks match them
-        present.setdefault(c.strip().lower(), c)
+    for name, col in zip(header, df.columns, strict=True):
+        present.setdefault(name.strip().lower(), col)
     missing = [c for c in source.column_names if c.lower() not in present]
     if missing:
         log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
@@ -79,14 +81,22 @@ def _with_contract_columns(df, source: Source, path: Path):
 
 def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no: int, dialect=None):
     """One raw file as a DataFrame: ``_file``, ``_file_no``, ``_row`` (1-based) and
-    ``raw__<column>`` (text) for every contract column of ``source``."""
+    ``raw__<column>`` (text) for every contract column of ``source``.
+
+    A CSV header is read once on the driver with the shared
+    :func:`~riskinsights_lib.datamart.extracts.read_header`; the file's columns are then
+    taken by position, as the DuckDB build reads them (no schema inference job)."""
     from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
 
     if path.suffix == ".parquet":
         df = spark.read.parquet(str(path))
+        header = list(df.columns)
         row = F.col("_metadata.row_index") + 1
     else:
-        df = spark.read.options(**csv_options(dialect)).csv(str(path))
+        header = read_header(path, file_name, dialect or CsvDialect())
+        schema = StructType([StructField(f"_c{i}", StringType()) for i in range(len(header))])
+        df = spark.read.options(**csv_options(dialect)).schema(schema).csv(str(path))
         n_parts = df.rdd.getNumPartitions()
         if n_parts != 1:  # the row number below needs the whole file in one partition
             raise RuntimeError(f"{file_name}: read in {n_parts} partitions, expected 1")
@@ -95,7 +105,7 @@ def read_raw_file(spark, path: Path, source: Source, *, file_name: str, file_no:
         F.lit(file_name).alias("_file"),
         F.lit(file_no).cast("int").alias("_file_no"),
         row.cast("long").alias("_row"),
-        *_with_contract_columns(df, source, path),
+        *_with_contract_columns(df, source, path, header),
     )
 
 
