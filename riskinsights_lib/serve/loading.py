@@ -100,9 +100,20 @@ def _read_run(run: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ModelLoadError(f"{manifest}: line {exc.lineno}: not valid JSON") from None
     status = data.get("status")
-    if status != "ok":
+    if status not in {"ok", "partial"}:
         raise ModelLoadError(f"{manifest}: status is {status!r}; serve models of a successful run")
     return data
+
+
+#: The notebook that writes each model folder.
+PRODUCERS = {"default": "04_default_scoring", "churn": "05_churn_prediction",
+             "anomaly": "06_anomaly_exploration"}  # fmt: skip
+
+
+def _produced_ok(info: dict[str, Any], model: str) -> bool:
+    """False when run.json says the model's notebook failed (or never finished) in this run."""
+    status = {nb.get("name"): nb.get("status") for nb in info.get("notebooks", [])}
+    return status.get(PRODUCERS[model], "ok") in {"ok", "skipped"}
 
 
 def load_scorecard(folder: Path) -> tuple[Scorecard, Path]:
@@ -244,6 +255,12 @@ def load_from_run(run_dir: str | Path | None, *, datamart: Path | None = None) -
     }
     try:
         for name, load in loaders.items():
+            if not _produced_ok(info, name):
+                served.missing.append(
+                    f"models/{name}: {PRODUCERS[name]} did not succeed in this run"
+                )
+                log.warning("%s model not served: %s", name, served.missing[-1])
+                continue
             try:
                 setattr(served, name, load())
             except FileNotFoundError as exc:

@@ -64,7 +64,10 @@ def _describe(spec: FeatureSpec) -> str:
 ANOMALY_CONTEXT: dict[str, Any] = {
     "ts": (
         datetime | None,
-        Field(None, description="Transaction time (ISO 8601), for the hour in reasons"),
+        # JSON has no datetime type: an ISO 8601 string is the strict form here
+        Field(
+            None, strict=False, description="Transaction time (ISO 8601), for the hour in reasons"
+        ),
     ),
     "channel": (Literal[CHANNELS] | None, Field(None, description="Channel of the transaction")),  # type: ignore[valid-type]
     "merchant_country": (
