@@ -220,7 +220,7 @@ def test_access_log_has_request_id_route_status_latency_and_no_features(client, 
     assert r.headers["x-request-id"] == "abc-123"
     line = next(rec.getMessage() for rec in caplog.records if "abc-123" in rec.getMessage())
     assert "route=/v1/default/score" in line and "status=200" in line and "latency_ms=" in line
-    for name, value in row.items():
+    for name in row:
         assert name not in caplog.text
     assert KEY not in caplog.text
 
