@@ -57,6 +57,7 @@ class ApiError(Exception):
 
 
 _DESCRIPTIONS = {
+    400: "The body could not be read (e.g. not UTF-8 text)",
     401: "No X-API-Key header",
     403: "The X-API-Key is not a valid key",
     404: "Not found",

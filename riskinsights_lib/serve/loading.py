@@ -256,19 +256,18 @@ def load_from_run(run_dir: str | Path | None, *, datamart: Path | None = None) -
     try:
         for name, load in loaders.items():
             if not _produced_ok(info, name):
-                served.missing.append(
-                    f"models/{name}: {PRODUCERS[name]} did not succeed in this run"
-                )
-                log.warning("%s model not served: %s", name, served.missing[-1])
+                served.missing.append(f"models/{name}: {PRODUCERS[name]} did not succeed")
                 continue
             try:
                 setattr(served, name, load())
             except FileNotFoundError as exc:
-                served.missing.append(str(exc).removeprefix("folder: "))
-                log.warning("%s model not served: %s", name, served.missing[-1])
+                reason = str(exc).removeprefix("folder: ").replace(f"{run}/", "")
+                served.missing.append(reason)
     finally:
         if con is not None:
             con.close()
     if not served.loaded:
         raise ModelLoadError(f"no usable model in {run}: " + "; ".join(served.missing))
+    for reason in served.missing:
+        log.warning("not served: %s", reason)
     return served

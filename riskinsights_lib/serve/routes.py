@@ -34,7 +34,7 @@ from riskinsights_lib.serve.schemas import (
 
 __all__ = ["scoring_router", "CustomerScores"]
 
-_SCORE_ERRORS = responses_for(401, 403, 413, 422)
+_SCORE_ERRORS = responses_for(400, 401, 403, 413, 422)
 _RESULTS = {"default": DefaultResult, "churn": ChurnResult, "anomaly": AnomalyResult}
 _TITLES = {
     "default": ("Default", "Probability of default (12 months), score, grade and reason codes"),

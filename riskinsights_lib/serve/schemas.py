@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from riskinsights_lib.anomaly.features import CHANNELS
 from riskinsights_lib.serve.domain import FeatureSpec
@@ -33,6 +33,13 @@ __all__ = [
 STRICT = ConfigDict(extra="forbid", strict=True, protected_namespaces=())
 
 
+def _integral_float(value: Any) -> Any:
+    """JSON Schema counts 3.0 as an integer: accept it as 3; 3.5, "3" and true stay errors."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 def _field_type(spec: FeatureSpec) -> Any:
     if spec.kind == "boolean":
         return bool
@@ -47,8 +54,8 @@ def _field_type(spec: FeatureSpec) -> Any:
     if spec.maximum is not None:
         bounds["le"] = int(spec.maximum) if base is int else spec.maximum
     if base is float:
-        bounds["allow_inf_nan"] = False
-    return Annotated[base, Field(**bounds)]
+        return Annotated[float, Field(allow_inf_nan=False, **bounds)]
+    return Annotated[int, Field(**bounds), BeforeValidator(_integral_float)]  # constraints first
 
 
 def _describe(spec: FeatureSpec) -> str:
@@ -75,7 +82,7 @@ ANOMALY_CONTEXT: dict[str, Any] = {
         Field(None, description="ISO 3166 alpha-2 country of the merchant"),
     ),
     "mcc": (
-        Annotated[int, Field(ge=0, le=9999)] | None,
+        Annotated[int, Field(ge=0, le=9999), BeforeValidator(_integral_float)] | None,
         Field(None, description="Merchant category code"),
     ),
     "amount": (
