@@ -12,6 +12,7 @@ from riskinsights_lib.manifest import validate_run
 from riskinsights_lib.runner import main
 
 RECORD = "from riskinsights_lib.record import record_metrics\n"
+CI_PARAMS = Path(__file__).resolve().parents[1] / "params" / "ci.yaml"
 
 
 def _notebook(folder: Path, name: str, body: str, depends_on=(), params: str = "") -> None:
@@ -61,9 +62,12 @@ def project(tmp_path, monkeypatch):
             depends_on=["02_beta"],
         )
     params = tmp_path / "p.yaml"
-    params.write_text(yaml.safe_dump({"run": {"seed": 7}}))
+    data = yaml.safe_load(CI_PARAMS.read_text())
+    data["run"]["seed"] = 7
+    params.write_text(yaml.safe_dump(data))
     outputs = tmp_path / "outputs"
     monkeypatch.setenv("RISKINSIGHTS_OUTPUTS", str(outputs))
+    monkeypatch.setenv("RISKINSIGHTS_PSEUDONYM_KEY", "tiny-project-test-key")
     return {"books": books, "params": params, "outputs": outputs}
 
 
