@@ -24,7 +24,7 @@ from typing import Any
 
 import papermill as pm
 
-from riskinsights_lib.extracts import raw_origin
+from riskinsights_lib.extracts import GENERATOR_SECTION, raw_origin
 from riskinsights_lib.locks import RunLocked
 from riskinsights_lib.manifest import (
     fingerprint_inputs,
@@ -142,7 +142,7 @@ def execute_one(
         if "[Errno 28]" in error or "[Errno 122]" in error:  # the kernel hit a full disk
             error = f"disk full under {Path(output).parent.parent}: free some space and run again"
     except Exception as exc:  # kernel died, notebook unreadable: still a failed notebook
-        error = disk_full(exc) or f"{type(exc).__name__}: {exc}"
+        error = disk_full(exc, Path(output).parent.parent) or f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - start
     try:
         if partial.exists():
@@ -150,7 +150,7 @@ def execute_one(
             render_notebook_html(Path(output), Path(html), show_code=show_code, info=info)
     except Exception as exc:  # a full disk truncated the notebook or its report
         Path(output).unlink(missing_ok=True)
-        error = error or disk_full(exc) or f"report not rendered: {type(exc).__name__}"
+        error = error or disk_full(exc, html) or f"report not rendered: {type(exc).__name__}"
     finally:
         partial.unlink(missing_ok=True)
     return {"status": "failed" if error else "ok", "seconds": round(seconds, 2), "error": error}
@@ -220,6 +220,7 @@ def _run_waves(
     def start(spec: NotebookSpec) -> None:
         counter["started"] += 1
         run.entry(spec.name).update(status="running", metrics={}, error=None)
+        run.save()
         _say(f"[{counter['started']}/{total}] running {spec.name} ...")
 
     try:
@@ -364,6 +365,8 @@ def _execute(
     args: argparse.Namespace, params: Params, specs: list[NotebookSpec], plan: RunPlan, root: Path
 ) -> int:
     run_dir = plan.run_dir
+    if plan.extracts is not None:  # the generator is not part of a run on own extracts
+        specs = [s for s in specs if s.section != GENERATOR_SECTION]
     run = _Run(plan, params, str(args.params), specs)
     job_args = _job_args(run, plan, params)
     _say(f"RiskInsights run {run_dir.name}: {len(plan.selected)} notebook(s) into {run_dir}")
@@ -378,7 +381,7 @@ def _execute(
         print("run_all: interrupted; this run does not become latest", file=sys.stderr)
         return 130
     except OSError as exc:
-        message = disk_full(exc)
+        message = disk_full(exc, run_dir)
         if message is None:
             raise
         run.data.update(status="failed", finished=dt.datetime.now().isoformat(timespec="seconds"))

@@ -140,12 +140,15 @@ def mark_stale_runs(folders: list[Path]) -> list[Path]:
     return marked
 
 
-def disk_full(exc: BaseException) -> str | None:
-    """One line naming the path when ``exc`` (or its cause) is a full disk or quota, else None."""
+def disk_full(exc: BaseException, where: str | Path = "the run folder") -> str | None:
+    """One line naming the path when ``exc`` (or its cause) is a full disk or quota, else None.
+
+    The path is the file the error names, else ``where``.
+    """
     seen = exc
     while seen is not None:
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
-            where = seen.filename or "the run folder"
+            where = seen.filename or where
             return f"disk full while writing {where}: free some space and run again"
         seen = seen.__cause__ or seen.__context__
     return None

@@ -107,9 +107,7 @@ def plan_run(args: Any, params: Params, specs: list[NotebookSpec], root: Path) -
     if generates and run_dir.is_dir():
         extracts.claim_raw(run_dir, check_only=True)
     fresh_full_run = source is None and not run_dir.is_dir()  # it starts by generating
-    synthetic = fresh_full_run or (
-        source is None and (generates or extracts.is_synthetic(run_dir))
-    )
+    synthetic = fresh_full_run or (source is None and (generates or extracts.is_synthetic(run_dir)))
     key = resolve_key(params.run.pseudonym_key_file, synthetic=synthetic)
     return RunPlan(run_dir, selected, key, synthetic, source)
 
