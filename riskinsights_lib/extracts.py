@@ -81,9 +81,7 @@ def claim_raw(run_dir: Path, *, check_only: bool = False) -> None:
     if check_only:
         return
     run_dir.mkdir(parents=True, exist_ok=True)
-    _write_origin(
-        run_dir, {"origin": SYNTHETIC, "created": dt.datetime.now().isoformat(timespec="seconds")}
-    )
+    _write_origin(run_dir, {"origin": SYNTHETIC})  # no timestamp: same seed, same files
 
 
 def _files(source: Path) -> list[Path]:

@@ -35,13 +35,13 @@ from riskinsights_lib.manifest import (
 )
 from riskinsights_lib.notebooks import (
     NotebookSpec,
-    check_parameters_match,
-    discover_notebooks,
     execution_waves,
     notebook_parameters,
 )
-from riskinsights_lib.params import Params, ParamsError, load_params
-from riskinsights_lib.paths import OUTPUTS_ENV, PROJECT_ROOT
+from riskinsights_lib.notices import add_banner
+from riskinsights_lib.params import Params, ParamsError
+from riskinsights_lib.paths import PROJECT_ROOT
+from riskinsights_lib.privacy import DEMO_NOTICE
 from riskinsights_lib.record import read_metrics
 from riskinsights_lib.report import render_index, render_notebook_html
 from riskinsights_lib.runsafety import (
@@ -52,7 +52,13 @@ from riskinsights_lib.runsafety import (
     terminate_pool,
     worker_init,
 )
-from riskinsights_lib.runstart import LATEST, RunPlan, export_key, open_run, plan_run
+from riskinsights_lib.runstart import (
+    RunPlan,
+    export_key,
+    open_run,
+    point_latest,
+    prepare,
+)
 
 __all__ = ["main", "build_parser", "execute_one"]
 
@@ -108,12 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _outputs_root(params: Params) -> Path:
-    override = os.environ.get(OUTPUTS_ENV)
-    root = Path(override) if override else Path(params.run.outputs_dir)
-    return (root if root.is_absolute() else PROJECT_ROOT / root).resolve()
-
-
 def execute_one(
     notebook: str,
     output: str,
@@ -122,6 +122,7 @@ def execute_one(
     show_code: bool,
     info: dict[str, str],
     cwd: str,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """Execute one notebook with papermill and render its report; never raises on notebook errors."""
     start = time.perf_counter()
@@ -148,6 +149,8 @@ def execute_one(
         if partial.exists():
             partial.replace(output)
             render_notebook_html(Path(output), Path(html), show_code=show_code, info=info)
+            if notice:
+                add_banner(Path(html), notice)
     except Exception as exc:  # a full disk truncated the notebook or its report
         Path(output).unlink(missing_ok=True)
         error = error or disk_full(exc, html) or f"report not rendered: {type(exc).__name__}"
@@ -195,6 +198,8 @@ class _Run:
     def save(self) -> None:
         write_run(self.dir, self.data)
         render_index(self.data, self.dir)
+        if self.data["pseudonym_key"]["demo"]:
+            add_banner(self.dir / "index.html", DEMO_NOTICE)
 
 
 def _say(message: str) -> None:
@@ -289,29 +294,6 @@ def _finish(
     return failure
 
 
-def _point_latest(root: Path, run_dir: Path) -> None:
-    if run_dir.parent != root:
-        return
-    tmp = root / f".{LATEST}.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(run_dir.name, target_is_directory=True)
-    os.replace(tmp, root / LATEST)
-
-
-def _prepare(args: argparse.Namespace) -> tuple[Params, list[NotebookSpec], RunPlan, Path]:
-    if args.jobs < 1:
-        raise ValueError(f"--jobs: expected 1 or more, got {args.jobs}")
-    params = load_params(args.params, args.overrides)
-    if args.show_code:
-        params.run.show_code = True
-    specs = discover_notebooks(Path(args.notebooks))
-    root = _outputs_root(params)
-    plan = plan_run(args, params, specs, root)
-    check_parameters_match(plan.selected, params, args.params)
-    return params, specs, plan, root
-
-
 def _job_args(run: _Run, plan: RunPlan, params: Params) -> dict[str, tuple]:
     info = {
         "Run": run.dir.name,
@@ -330,6 +312,7 @@ def _job_args(run: _Run, plan: RunPlan, params: Params) -> dict[str, tuple]:
             params.run.show_code,
             info,
             str(spec.path.parent),
+            DEMO_NOTICE if plan.key.is_demo else None,
         )
     return job_args
 
@@ -339,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     old_umask = private_files()  # run folders 0700, files 0600; workers and kernels inherit it
     try:
-        params, specs, plan, root = _prepare(args)
+        params, specs, plan, root = prepare(args)
         lock, stale = open_run(plan, root)
     except (ParamsError, ValueError, RunLocked) as exc:
         os.umask(old_umask)
@@ -402,6 +385,6 @@ def _execute(
         _say(f"report: {run_dir / 'index.html'}")
         return 1
     if run.data["status"] == "ok":
-        _point_latest(root, run_dir)
+        point_latest(root, run_dir)
     _say(f"done: {run_dir / 'index.html'}")
     return 0

@@ -20,15 +20,32 @@ from typing import Any
 from riskinsights_lib import extracts
 from riskinsights_lib.locks import RunLock
 from riskinsights_lib.manifest import read_run, write_run
-from riskinsights_lib.notebooks import NotebookSpec, select_notebooks
-from riskinsights_lib.params import Params
+from riskinsights_lib.notebooks import (
+    NotebookSpec,
+    check_parameters_match,
+    discover_notebooks,
+    select_notebooks,
+)
+from riskinsights_lib.params import Params, load_params
+from riskinsights_lib.paths import OUTPUTS_ENV, PROJECT_ROOT
 from riskinsights_lib.privacy import DEMO_ENV, KEY_ENV, PseudonymKey, resolve_key
 from riskinsights_lib.runsafety import STALE_REASON as _GONE
 from riskinsights_lib.runsafety import make_private_dir, mark_interrupted, mark_stale_runs
 
-__all__ = ["RunPlan", "plan_run", "open_run", "export_key", "new_run_dir", "LATEST"]
+__all__ = [
+    "RunPlan",
+    "plan_run",
+    "open_run",
+    "export_key",
+    "new_run_dir",
+    "outputs_root_for",
+    "point_latest",
+    "LATEST",
+    "prepare",
+]
 
 LATEST = "latest"
+_CONTROLS = "etl_star_schema.require_controls"
 
 
 @dataclass
@@ -41,6 +58,24 @@ class RunPlan:
     synthetic: bool
     extracts: Path | None = None
     notes: list[str] = field(default_factory=list)
+
+
+def outputs_root_for(params: Params) -> Path:
+    """The folder that holds run folders: ``RISKINSIGHTS_OUTPUTS``, else ``run.outputs_dir``."""
+    override = os.environ.get(OUTPUTS_ENV)
+    root = Path(override) if override else Path(params.run.outputs_dir)
+    return (root if root.is_absolute() else PROJECT_ROOT / root).resolve()
+
+
+def point_latest(root: Path, run_dir: Path) -> None:
+    """Point ``root/latest`` at ``run_dir`` atomically (only for run folders directly under root)."""
+    if run_dir.parent != root:
+        return
+    tmp = root / f".{LATEST}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_dir.name, target_is_directory=True)
+    os.replace(tmp, root / LATEST)
 
 
 def new_run_dir(root: Path) -> Path:
@@ -155,3 +190,32 @@ def open_run(plan: RunPlan, root: Path) -> tuple[RunLock, list[Path]]:
             lock.release()
             raise
     return lock, stale
+
+
+def prepare(args: Any) -> tuple[Params, list[NotebookSpec], RunPlan, Path]:
+    """Parameters, notebooks, plan and outputs root of a command line; ``ValueError`` = exit 2."""
+    if args.jobs < 1:
+        raise ValueError(f"--jobs: expected 1 or more, got {args.jobs}")
+    params = load_params(args.params, args.overrides)
+    if args.show_code:
+        params.run.show_code = True
+    specs = discover_notebooks(Path(args.notebooks))
+    root = outputs_root_for(params)
+    plan = plan_run(args, params, specs, root)
+    _controls_default(params, plan, args.overrides)
+    check_parameters_match(plan.selected, params, args.params)
+    return params, specs, plan, root
+
+
+def _controls_default(params: Params, plan: RunPlan, overrides: list[str]) -> None:
+    """Own extracts require control files unless the user said otherwise on the command line.
+
+    ``etl_star_schema.require_controls``: null means "true for own extracts,
+    false for the synthetic bank"; a ``-p`` override always wins.
+    """
+    section = params.etl_star_schema
+    if "require_controls" not in type(section).model_fields:
+        return
+    explicit = any(o.split("=", 1)[0].strip() == _CONTROLS for o in overrides)
+    if section.require_controls is None or (plan.extracts is not None and not explicit):
+        section.require_controls = plan.extracts is not None
