@@ -161,6 +161,15 @@ class EtlStarSchemaSection(_Section):
     feature_lookback_months: int = Field(
         6, ge=3, le=24, description="Months of history behind each snapshot feature"
     )
+    require_controls: bool = Field(
+        False,
+        description="Stop when an extract has no control file <file>.ctl.json (else a warning)",
+    )
+    csv_encoding: Literal["utf-8", "latin-1", "cp1252"] = Field(
+        "utf-8", description="Encoding of the CSV extracts"
+    )
+    csv_delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field delimiter")
+    csv_quote: str = Field('"', min_length=1, max_length=1, description="CSV quote character")
 
 
 class BiReportingSection(_Section):

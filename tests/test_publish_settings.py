@@ -97,3 +97,28 @@ def test_publish_with_a_bad_target_fails_in_one_line(tiny_run):
     finally:
         con.close()
     assert SECRET not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_types_follow_arrow_and_unsupported_ones_name_the_column():
+    import pandas as pd
+    import pyarrow as pa
+
+    from riskinsights_lib.publish.ddl import UnsupportedTypeError, create_table_sql
+    from riskinsights_lib.publish.plan import frame_to_arrow
+
+    frame = pd.DataFrame(
+        {
+            "month_end": pd.to_datetime(["2024-01-31", "2024-02-29"]),
+            "ts": pd.to_datetime(["2024-01-31 10:00", "2024-02-29 00:00"]),
+            "n": pd.array([1, 2], dtype="uint16"),
+            "share": [0.5, None],
+            "segment": ["mass", "private"],
+        }
+    )
+    table = frame_to_arrow(frame)
+    sql = create_table_sql("s", "kpi_x", table.schema)
+    assert '"month_end" date' in sql and '"ts" timestamp' in sql
+    assert '"n" integer' in sql and '"share" double precision' in sql and '"segment" text' in sql
+    odd = pa.schema([("tags", pa.list_(pa.string()))])
+    with pytest.raises(UnsupportedTypeError, match=r"kpi_x\.tags"):
+        create_table_sql("s", "kpi_x", odd)

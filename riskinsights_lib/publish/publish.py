@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 INVENTORY_TABLE = "publish_table"
 _SWAP_ATTEMPTS = 3
+_MAINTENANCE_WORK_MEM = "256MB"
 
 
 class PublishError(RuntimeError):
@@ -275,6 +276,8 @@ def publish_datamart(
     try:
         with _about(f"{schema} (advisory lock)"):
             pg.execute("SELECT pg_advisory_lock(hashtext(%s))", (_lock_key(schema),))
+            # Keys and indexes are built after the load: sort them in memory, not on disk.
+            pg.execute(f"SET maintenance_work_mem = '{_MAINTENANCE_WORK_MEM}'")
             pg.commit()
         summary = _build_staging(pg, url, staging, plan, run_id, reader_role, progress)
         comment = (
