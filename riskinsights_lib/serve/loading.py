@@ -135,7 +135,7 @@ def master_scale_from_csv(path: Path) -> MasterScale:
     return MasterScale(tuple(float(b) for b in table["pd_to"].iloc[:-1]))
 
 
-def _specs(
+def specs_for(
     con: duckdb.DuckDBPyConnection | None, table: str, features: list[str]
 ) -> list[FeatureSpec] | None:
     if con is None:
@@ -182,7 +182,7 @@ def default_scorer(folder: Path, con: Any, info: dict[str, Any]) -> DefaultScore
         raise FileNotFoundError(f"{scale_path}: not found")
     scale = master_scale_from_csv(scale_path)
     meta = ModelInfo(MODEL_NAMES["default"], file_version(path), info.get("run_id"), str(path))
-    specs = _specs(con, DEFAULT_TABLE, card.features) or scorecard_specs(card)
+    specs = specs_for(con, DEFAULT_TABLE, card.features) or scorecard_specs(card)
     return DefaultScorer(card, scale, meta, specs)
 
 
@@ -211,7 +211,7 @@ def churn_scorer(folder: Path, con: Any, info: dict[str, Any], snapshot: str | N
     meta = ModelInfo(
         MODEL_NAMES["churn"], file_version(folder / "model.json"), info.get("run_id"), str(folder)
     )
-    specs = _specs(con, CHURN_TABLE, model.features) or churn_specs(model)
+    specs = specs_for(con, CHURN_TABLE, model.features) or churn_specs(model)
     reference, bounds = churn_reference(model, con, snapshot)
     return ChurnScorer(model, meta, specs, reference_desc=reference, bounds=bounds)
 
