@@ -436,3 +436,20 @@ def test_generated_parquet_extracts_match_their_controls(tmp_path):
     dirty = pd.read_csv(tmp_path / "truth" / "dirty_rows.csv")
     rejected = sum(v["rejected_rows"] for v in summary.sources.values())
     assert rejected == len(dirty)
+
+
+def test_a_stop_records_the_control_counts(run):
+    from riskinsights_lib.datamart.report import extract_failure_metrics
+
+    part = run / "raw" / "transactions" / "part-00001.csv"
+    part.write_bytes(part.read_bytes()[:-10])
+    _drop_control(run / "raw" / "mcc.csv")
+    with pytest.raises(ExtractError) as err:
+        _build(run)
+    n_files = len(list((run / "raw").rglob("*.csv")))
+    assert extract_failure_metrics(err.value) == {
+        "controls_checked": n_files - 2,
+        "controls_missing": 1,
+        "controls_failed": 1,
+        "extract_problems": 1,
+    }

@@ -127,12 +127,11 @@ def diagnose_csv(path: Path, name: str, dialect: CsvDialect, n_columns: int) -> 
         start = 1
         try:
             for row in reader:
+                if not row and n_columns > 1:  # a blank line is no record (DuckDB skips it)
+                    start = reader.line_num + 1
+                    continue
                 if len(row) != n_columns:
-                    problem = (
-                        "an empty line"
-                        if not row
-                        else f"{len(row)} fields where the header has {n_columns}"
-                    )
+                    problem = f"{len(row)} fields where the header has {n_columns}"
                     return f"{name}: line {start}: {problem}{_truncated(path, handle, reader)}"
                 start = reader.line_num + 1
         except csv.Error as exc:
