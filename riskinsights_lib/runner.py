@@ -37,6 +37,7 @@ from riskinsights_lib.notebooks import (
 )
 from riskinsights_lib.params import Params, ParamsError, load_params
 from riskinsights_lib.paths import OUTPUTS_ENV, PROJECT_ROOT
+from riskinsights_lib.progress import heartbeat, kernel_options
 from riskinsights_lib.record import read_metrics
 from riskinsights_lib.report import render_index, render_notebook_html
 
@@ -135,15 +136,17 @@ def execute_one(
     start = time.perf_counter()
     error = None
     try:
-        pm.execute_notebook(
-            notebook,
-            output,
-            parameters=parameters,
-            cwd=cwd,
-            progress_bar=False,
-            kernel_name="python3",
-            log_output=False,
-        )
+        with heartbeat(Path(notebook).stem, output):
+            pm.execute_notebook(
+                notebook,
+                output,
+                parameters=parameters,
+                cwd=cwd,
+                progress_bar=False,
+                kernel_name="python3",
+                log_output=False,
+                **kernel_options(),
+            )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
     except Exception as exc:  # kernel died, notebook unreadable: still a failed notebook

@@ -116,9 +116,13 @@ def build_explorer(
         )
         summary = flag_summary(sub[score_col].to_numpy(), sub[type_col] if has_truth else None, thr)
         counts.value = summary_html(summary, slider.value, n_total)
-        customer.options = flagged_customers(
+        options = flagged_customers(
             sub, thr, top=n_customers, score_col=score_col, customer_col=customer_col
         )
+        previous = customer.value
+        customer.options = options
+        # start on the top case (ipywidgets 8 leaves a new option list unselected)
+        customer.value = previous if previous in options else (options[0] if options else None)
 
     def _drill(*_):
         drill.clear_output()
