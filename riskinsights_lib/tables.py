@@ -188,6 +188,7 @@ def show_table(
     money: Iterable[str] | None = None,
     score: Iterable[str] | None = None,
     count: Iterable[str] | None = None,
+    number: Iterable[str] | None = None,
     text: Iterable[str] | None = None,
     digits: int | Mapping[str, int] = 3,
     labels: Mapping[str, str] | None = None,
@@ -202,8 +203,9 @@ def show_table(
     Parameters
     ----------
     df : the table (a Series becomes a one-column table).
-    percent, money, score, count, text : columns of that kind (overrides the inference
-        from names and dtypes, see :func:`column_kind`).
+    percent, money, score, count, number, text : columns of that kind (overrides the
+        inference from names and dtypes, see :func:`column_kind`); ``number`` keeps
+        ``digits`` decimals (e.g. an anomaly score in [0, 1], not scorecard points).
     digits : decimals of plain numbers, one for all or per column.
     labels : header per column where the name in words is not enough.
     fill : text per column for its missing values where they mean something specific
@@ -231,6 +233,7 @@ def show_table(
         **{c: "money" for c in _as_set(money)},
         **{c: "score" for c in _as_set(score)},
         **{c: "count" for c in _as_set(count)},
+        **{c: "number" for c in _as_set(number)},
         **{c: "text" for c in _as_set(text)},
     }
     kinds = {c: forced.get(c) or column_kind(c, frame[c]) for c in frame.columns}

@@ -8,6 +8,7 @@ to assert on.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,7 +63,10 @@ def chromium_page(tmp_path: Path, *, width: int = 1400, height: int = 1000) -> I
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = chromium_path()
     if executable is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("RISKINSIGHTS_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
     problems = Problems()
     profile = tmp_path / "chromium-profile"
     with sync_api.sync_playwright() as pw:

@@ -24,6 +24,7 @@ from riskinsights_lib.anomaly.callbacks import (
     threshold_for_budget,
 )
 from riskinsights_lib.anomaly.plots import plot_customer_timeline
+from riskinsights_lib.tables import show_table
 
 __all__ = ["build_explorer", "summary_html"]
 
@@ -146,7 +147,15 @@ def build_explorer(
                 for c in ["ts", "amount", channel_col, country_col, score_col, "reasons"]
                 if c in timeline.columns
             ]
-            display(timeline.loc[timeline["flagged"], cols])
+            display(
+                show_table(
+                    timeline.loc[timeline["flagged"], cols],
+                    index=False,
+                    number=[score_col],
+                    labels={"ts": "Time", score_col: "Anomaly score"},
+                    fill={"reasons": ""},
+                )
+            )
 
     for widget in (slider, types, channels, countries):
         widget.observe(_refresh, names="value")

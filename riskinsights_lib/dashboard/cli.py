@@ -23,6 +23,8 @@ from riskinsights_lib.paths import outputs_root
 __all__ = ["main", "build_parser", "voila_argv"]
 
 DEFAULT_PORT = 8866
+#: Jupyter data folder of the package: the "riskinsights" Voila template (no CDN style sheets)
+SHARE = Path(__file__).with_name("share")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +53,7 @@ def voila_argv(port: int, socket_dir: str) -> list[str]:
         "--Voila.port_retries=0",
         "--no-browser",
         "--theme=light",
+        "--template=riskinsights",
         "--strip_sources=True",
         "--KernelManager.transport=ipc",
         f"--KernelManager.ip={Path(socket_dir) / 'kernel'}",
@@ -76,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ[RUN_ENV] = str(run_dir)
     os.environ.pop("MPLBACKEND", None)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(SHARE), os.environ.get("JUPYTER_PATH", "")) if p
+    )
     from voila.app import Voila
 
     with tempfile.TemporaryDirectory(prefix="riskinsights-voila-") as sockets:
