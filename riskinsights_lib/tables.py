@@ -32,6 +32,7 @@ from pandas.io.formats.style import Styler
 __all__ = [
     "NA",
     "show_table",
+    "tidy_classification_report",
     "column_kind",
     "column_label",
     "format_value",
@@ -85,14 +86,18 @@ _WORDS = {
 }
 
 _PERCENT = re.compile(
-    r"(rate|share|recall|precision|pct|percent|utili[sz]ation|capture|_ratio_pct|accuracy)"
-    r"($|_)"
+    r"(rate|share|recall|precision|pct|percent|utili[sz]ation|capture|_ratio_pct|accuracy|"
+    r"probability|mean_predicted|relative_gap|_dr)($|_)|(^|_)pd($|_)"
 )
 _MONEY = re.compile(
     r"(^|_)(amount|balance|balances|eur|benefit|net_benefit|value|loss|income|deposits|loans|"
     r"limit|exposure|spend|cost)($|_)"
 )
-_SCORE = re.compile(r"(^|_)(score|points|min_score|max_score)$")
+#: scorecard scores and points (an anomaly score or a probability is a plain number: ``number=``)
+_SCORE = re.compile(
+    r"^(score|points|mean_score|score_min|score_max|mean_points_reference|mean_points_actual|"
+    r"points_shift|python_score)$"
+)
 _SECONDS = re.compile(r"(^|_)(seconds|secs)$")
 _NOT_PERCENT = re.compile(r"(rows_per_s|per_s|rate_ratio|_count$)")
 
@@ -260,3 +265,19 @@ def show_table(
     if notes:
         styled = styled.set_caption(" ".join(notes))
     return styled
+
+
+def tidy_classification_report(report: pd.DataFrame) -> pd.DataFrame:
+    """scikit-learn's classification report as a table: accuracy in the f1-score column only.
+
+    ``pd.DataFrame(classification_report(..., output_dict=True)).T`` repeats the accuracy
+    in every column, support included; here precision and recall do not apply to it
+    (shown as "–") and its support is the number of rows.
+    """
+    table = report.copy()
+    if "accuracy" in table.index:
+        total = table.loc[[i for i in table.index if i.endswith("avg")], "support"].max()
+        table.loc["accuracy", ["precision", "recall"]] = float("nan")
+        table.loc["accuracy", "support"] = total
+    table["support"] = table["support"].round().astype("Int64")
+    return table.rename_axis("class")
