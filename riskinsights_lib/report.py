@@ -42,7 +42,7 @@ div.ri-scroll{overflow-x:auto;max-width:100%;margin-bottom:1em}
 font-variant-numeric:tabular-nums}
 .jp-RenderedHTMLCommon td,.jp-RenderedHTMLCommon th{white-space:normal;max-width:36em;
 overflow-wrap:break-word;vertical-align:top}
-.jp-RenderedHTMLCommon td.ri-text,.jp-RenderedHTMLCommon th.ri-text{text-align:left;min-width:12em}
+.jp-RenderedHTMLCommon td.ri-text{text-align:left;min-width:18em}
 .jp-RenderedHTMLCommon caption{caption-side:bottom;text-align:left;font-size:.85em;color:#555;padding-top:.3em}
 """
 

@@ -90,8 +90,8 @@ _PERCENT = re.compile(
     r"probability|mean_predicted|relative_gap|_dr)($|_)|(^|_)pd($|_)"
 )
 _MONEY = re.compile(
-    r"(^|_)(amount|balance|balances|eur|benefit|net_benefit|value|loss|income|deposits|loans|"
-    r"limit|exposure|spend|cost)($|_)"
+    r"(^|_)(amount|balance|balances|eur|benefit|net_benefit|customer_value|loss|income|deposits|"
+    r"loans|limit|exposure|spend|cost)($|_)"
 )
 #: scorecard scores and points (an anomaly score or a probability is a plain number: ``number=``)
 _SCORE = re.compile(
@@ -254,9 +254,15 @@ def show_table(
     text_columns = [c for c in frame.columns if kinds[c] == "text"]
     if text_columns:
         styled = styled.set_properties(subset=text_columns, **{"text-align": "left"})
-        styled = styled.set_td_classes(
+        positions = [list(frame.columns).index(c) for c in text_columns]
+        styled = styled.set_table_styles(
+            [{"selector": f"th.col{i}", "props": "text-align: left"} for i in positions],
+            overwrite=False,
+        )
+        long_text = [c for c in text_columns if frame[c].astype(str).str.len().max() > 40]
+        styled = styled.set_td_classes(  # long text wraps at a readable width (report CSS)
             pd.DataFrame(
-                {c: ["ri-text" if c in text_columns else ""] * len(frame) for c in frame.columns},
+                {c: ["ri-text" if c in long_text else ""] * len(frame) for c in frame.columns},
                 index=frame.index,
             )
         )
