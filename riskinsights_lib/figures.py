@@ -338,19 +338,22 @@ def choose_front_page(
 ) -> list[str]:
     """Record the 3-5 figures of ``notebook`` that ``index.html`` shows (in this order).
 
-    Raises ``ValueError`` naming a key that was not recorded or has no label.
+    Keys not recorded in this run are left out (figures that need ground truth are absent
+    on a bank's own extracts); returns the keys kept. Raises ``ValueError`` for a key with
+    no label, or when none of the keys was recorded.
     """
     if not 1 <= len(keys) <= 5:
         raise ValueError(f"keys: expected 1 to 5 figures for the front page, got {len(keys)}")
     for key in keys:
-        if key not in metrics:
-            raise ValueError(f"keys: {key!r} is not a recorded figure of {notebook}")
         if key not in FIGURES:
             raise ValueError(f"keys: {key!r} has no label in riskinsights_lib.figures.FIGURES")
+    kept = [k for k in keys if metrics.get(k) is not None]
+    if not kept:
+        raise ValueError(f"keys: none of {list(keys)} is a recorded figure of {notebook}")
     path = _front_file(run_dir, notebook)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(list(keys)), encoding="utf-8")
-    return list(keys)
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    return kept
 
 
 def read_front_page(run_dir: str | os.PathLike, notebook: str) -> list[str] | None:

@@ -135,8 +135,9 @@ def test_headline_figures_in_words_with_intervals_and_lights():
 
 def test_front_page_choice_is_checked_and_rendered(tmp_path):
     metrics = {"oot_auc": 0.8, "psi_score": 0.3, "n_train": 10}
-    with pytest.raises(ValueError, match="not a recorded figure"):
+    with pytest.raises(ValueError, match="none of"):
         choose_front_page(tmp_path, "04_x", ["oracle_auc"], metrics)
+    assert choose_front_page(tmp_path, "04_x", ["oracle_auc", "oot_auc"], metrics) == ["oot_auc"]
     with pytest.raises(ValueError, match="no label"):
         choose_front_page(tmp_path, "04_x", ["n_train"], metrics)
     choose_front_page(tmp_path, "04_x", ["psi_score", "oot_auc"], metrics)

@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 INVENTORY_TABLE = "publish_table"
 _SWAP_ATTEMPTS = 3
+_MAINTENANCE_WORK_MEM = "256MB"
 
 
 class PublishError(RuntimeError):
@@ -187,41 +188,69 @@ def _reader_role(pg, staging: str, role: str) -> None:
         )
 
 
+def _swap_once(pg, schema: str, staging: str, comment: str, *, timeout_ms: int) -> None:
+    """One attempt at the swap transaction (see :func:`_swap`)."""
+    q = ddl.quote_ident
+    previous = f"{schema}__previous"
+    with pg.transaction():
+        pg.execute(f"SET LOCAL lock_timeout = '{timeout_ms}ms'")
+        # Views first: a reader of a view holds it before its tables.
+        live = pg.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = %s) "
+            "AND relkind IN ('r', 'v') ORDER BY relkind DESC, relname",
+            (schema,),
+        ).fetchall()
+        if live:
+            tables = ", ".join(f"{q(schema)}.{q(name)}" for (name,) in live)
+            pg.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+        exists = pg.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        pg.execute(f"DROP SCHEMA IF EXISTS {q(previous)} CASCADE")
+        if exists:
+            pg.execute(f"ALTER SCHEMA {q(schema)} RENAME TO {q(previous)}")
+        pg.execute(f"ALTER SCHEMA {q(staging)} RENAME TO {q(schema)}")
+        pg.execute(f"DROP SCHEMA IF EXISTS {q(previous)} CASCADE")
+        pg.execute(f"COMMENT ON SCHEMA {q(schema)} IS {ddl.quote_literal(comment)}")
+
+
+def _attempt_ms(pg) -> int:
+    """Lock wait of one swap attempt: half the server's ``deadlock_timeout``, 50-500 ms."""
+    value = pg.execute(
+        "SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout'"
+    ).fetchone()
+    pg.commit()
+    return max(50, min(500, (value[0] if value else 1000) // 2))
+
+
 def _swap(pg, schema: str, staging: str, comment: str, lock_timeout_s: float) -> None:
-    """Replace ``schema`` by ``staging`` in one transaction (retried on a deadlock with a reader)."""
+    """Replace ``schema`` by ``staging`` in one transaction.
+
+    The transaction first locks every live table and view (so running BI
+    queries finish on the old tables and new ones wait), then renames the live
+    schema away, gives staging its name and drops the old one. Each attempt
+    waits for the locks less than the server's deadlock check takes to fire, so
+    a BI session that reads several tables in one transaction is never picked
+    as a deadlock victim: the attempt gives up, releases what it holds, and
+    retries until ``lock_timeout_s`` has passed.
+    """
     import psycopg
 
-    previous = f"{schema}__previous"
-    q = ddl.quote_ident
-    for attempt in range(1, _SWAP_ATTEMPTS + 1):
+    timeout_ms = _attempt_ms(pg)
+    deadline = time.monotonic() + lock_timeout_s
+    attempts = 0
+    while True:
+        attempts += 1
         try:
-            with pg.transaction():
-                pg.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_s * 1000)}ms'")
-                live = [
-                    r[0]
-                    for r in pg.execute(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
-                        (schema,),
-                    ).fetchall()
-                ]
-                if live:
-                    tables = ", ".join(f"{q(schema)}.{q(t)}" for t in live)
-                    pg.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
-                exists = pg.execute(
-                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
-                ).fetchone()
-                pg.execute(f"DROP SCHEMA IF EXISTS {q(previous)} CASCADE")
-                if exists:
-                    pg.execute(f"ALTER SCHEMA {q(schema)} RENAME TO {q(previous)}")
-                pg.execute(f"ALTER SCHEMA {q(staging)} RENAME TO {q(schema)}")
-                pg.execute(f"DROP SCHEMA IF EXISTS {q(previous)} CASCADE")
-                pg.execute(f"COMMENT ON SCHEMA {q(schema)} IS {ddl.quote_literal(comment)}")
+            _swap_once(pg, schema, staging, comment, timeout_ms=timeout_ms)
+            log.info("swapped %s in (attempt %d)", schema, attempts)
             return
-        except psycopg.errors.DeadlockDetected:
-            log.warning("swap of %s: deadlock with a reader, attempt %d", schema, attempt)
-            if attempt == _SWAP_ATTEMPTS:
-                raise
-            time.sleep(0.2 * attempt)
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+            if time.monotonic() >= deadline:
+                raise PublishError(
+                    f"publish {schema} (swap): the live tables stayed in use by other sessions "
+                    f"for {lock_timeout_s:.0f}s ({attempts} attempts); the previous tables are kept"
+                ) from None
+            time.sleep(min(0.05 * attempts, 0.5))
 
 
 def _lock_key(schema: str) -> str:
@@ -275,6 +304,8 @@ def publish_datamart(
     try:
         with _about(f"{schema} (advisory lock)"):
             pg.execute("SELECT pg_advisory_lock(hashtext(%s))", (_lock_key(schema),))
+            # Keys and indexes are built after the load: sort them in memory, not on disk.
+            pg.execute(f"SET maintenance_work_mem = '{_MAINTENANCE_WORK_MEM}'")
             pg.commit()
         summary = _build_staging(pg, url, staging, plan, run_id, reader_role, progress)
         comment = (
