@@ -83,6 +83,9 @@ _WORDS = {
     "p": "p",
     "ci": "CI",
     "90plus": "90+",
+    "hosmer": "Hosmer-Lemeshow",
+    "lemeshow": "",
+    "f1": "F1",
 }
 
 _PERCENT = re.compile(
@@ -105,9 +108,11 @@ _NOT_PERCENT = re.compile(r"(rows_per_s|per_s|rate_ratio|_count$)")
 def humanise(name: str) -> str:
     """``"oot_auc_ci_low"`` -> ``"Out-of-time AUC CI low"``: a column or figure name in words."""
     words = [w for w in str(name).replace("-", "_").split("_") if w]
+    if words == ["n"]:
+        return "Count"
     if len(words) > 1 and words[0] == "n":
         words = words[1:]
-    text = " ".join(_WORDS.get(w.lower(), w) for w in words)
+    text = " ".join(t for t in (_WORDS.get(w.lower(), w) for w in words) if t)
     return text[:1].upper() + text[1:] if text else str(name)
 
 
