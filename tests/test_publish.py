@@ -327,3 +327,13 @@ def test_swap_gives_up_on_a_table_held_too_long(published, pg_env, duck, tiny_ru
     assert str(err.value).startswith(f"publish {SCHEMA} (swap): the live tables stayed in use")
     assert waited < 60
     assert _fingerprint(pg_env) == before
+
+
+def test_a_kpi_frame_that_cannot_be_typed_names_its_table(published, pg_env, duck, kpis):
+    import pandas as pd
+
+    before = _fingerprint(pg_env)
+    bad = dict(kpis, kpi_balances=pd.DataFrame({"balance": [1, "two", 3.0]}))
+    with pytest.raises(PublishError, match=rf"^publish {SCHEMA}\.kpi_balances: "):
+        publish_datamart(duck, "env", run_id="x", kpis=bad, schema=SCHEMA, progress=False)
+    assert _fingerprint(pg_env) == before
