@@ -195,7 +195,7 @@ def test_failure_runs_name_the_file_and_leak_nothing(bank, planted, tmp_path, ki
         last = done.stderr.strip().splitlines()[-1]
         assert last.startswith("run_all: 02_etl_star_schema failed: ") and fragment in last, last
     else:
-        assert run["status"] == "ok"
+        assert run["status"] == "partial" and run["notebooks"][0]["status"] == "ok"  # --only 02
         assert run["notebooks"][0]["metrics"]["rejected_rows"]["customers"] >= 1
         with duckdb.connect(str(run_dir / "datamart.duckdb"), read_only=True) as con:
             (shifted,) = con.execute(
@@ -217,7 +217,8 @@ def test_parquet_extracts_load_the_same_way(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     run_dir = _new_run(tmp_path / "own", set())
     run = json.loads((run_dir / "run.json").read_text())
-    assert run["status"] == "ok" and "customers.parquet" in run["inputs"]
+    assert run["status"] == "partial" and run["notebooks"][0]["status"] == "ok"  # --only 02
+    assert "customers.parquet" in run["inputs"] and "customers.parquet.ctl.json" in run["inputs"]
     assert run["notebooks"][0]["metrics"]["loaded_rows"]["customers"] > 2500
 
 
