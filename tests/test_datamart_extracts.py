@@ -22,7 +22,7 @@ from riskinsights_lib.datamart import build_datamart, connect
 from riskinsights_lib.datamart.contract import CsvDialect
 from riskinsights_lib.datamart.controls import control_path
 from riskinsights_lib.datamart.errors import ExtractError
-from riskinsights_lib.datamart.fixtures import SNAPSHOTS, write_raw
+from riskinsights_lib.datamart.fixtures import SNAPSHOTS, make_clean_raw, write_raw
 
 KEY = "test-pseudonym-key"
 PERSONAL = ("first_name", "last_name", "address", "email", "phone", "national_id", "postcode")
@@ -42,17 +42,24 @@ def run(tmp_path, clean_raw) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def planted(raw_frames) -> set[str]:
+def _planted(customers: pd.DataFrame) -> set[str]:
     """Every personal value of the raw layer (and the birth dates)."""
-    customers = raw_frames["customers"]
     values = {str(v) for c in PERSONAL for v in customers[c]}
     values |= {str(v) for v in customers["birth_date"]}
     return {v for v in values if len(v) >= 4}
 
 
+#: Planted personal values: no error message and no etl_reject row may hold one.
+PLANTED = _planted(make_clean_raw()["customers"])
+
+
+@pytest.fixture(scope="module")
+def planted(raw_frames) -> set[str]:
+    return _planted(raw_frames["customers"])
+
+
 def _build(root: Path, **kwargs):
-    return build_datamart(
+    summary = build_datamart(
         root / "raw",
         root / "datamart.duckdb",
         run_id="corpus",
@@ -61,6 +68,10 @@ def _build(root: Path, **kwargs):
         progress=False,
         **kwargs,
     )
+    with connect(root / "datamart.duckdb") as con:
+        rejected = con.execute("SELECT raw_record || ' ' || detail FROM etl_reject").fetchall()
+    _assert_no_personal([r[0] for r in rejected], PLANTED)
+    return summary
 
 
 def _stop(root: Path, **kwargs) -> str:
@@ -68,7 +79,11 @@ def _stop(root: Path, **kwargs) -> str:
         _build(root, **kwargs)
     message = str(err.value)
     assert "\n" not in message and "Error" not in message  # one line, no DuckDB text
+    # no DuckDB error travels with it (its text quotes the offending line)
+    assert err.value.__cause__ is None
+    assert err.value.__context__ is None or err.value.__suppress_context__
     assert not (root / "datamart.duckdb").exists()
+    _assert_no_personal([message], PLANTED)
     return message
 
 
@@ -396,3 +411,52 @@ def _write_parquet(frames: dict[str, pd.DataFrame], raw_dir: Path) -> None:
             f"{name}/part-00000.parquet" if name == "transactions" else f"{name}.parquet"
         )
         write_table(pa.Table.from_pandas(frame, preserve_index=False), path, "parquet")
+
+
+def test_generated_parquet_extracts_match_their_controls(tmp_path):
+    from riskinsights_lib.generate import generate_bank
+    from riskinsights_lib.params import load_params
+
+    ci = load_params(Path(__file__).parents[1] / "params" / "ci.yaml")
+    generate_bank(
+        tmp_path,
+        n_customers=300,
+        start_date=ci.run.start_date,
+        n_months=ci.run.n_months,
+        snapshots=SNAPSHOTS,
+        seed=ci.run.seed,
+        progress=False,
+        **(ci.section("generate_data") | {"file_format": "parquet", "truth_paths": 10}),
+    )
+    extracts = sorted((tmp_path / "raw").rglob("*.parquet"))
+    assert all(control_path(p).is_file() for p in extracts)
+    assert not list((tmp_path / "raw").rglob("*.partial"))
+    summary = _build(tmp_path, require_controls=True)
+    assert summary.controls_checked == len(extracts) and summary.controls_missing == 0
+    dirty = pd.read_csv(tmp_path / "truth" / "dirty_rows.csv")
+    rejected = sum(v["rejected_rows"] for v in summary.sources.values())
+    assert rejected == len(dirty)
+
+
+def test_a_stop_records_the_control_counts(run):
+    from riskinsights_lib.datamart.report import extract_failure_metrics
+
+    part = run / "raw" / "transactions" / "part-00001.csv"
+    part.write_bytes(part.read_bytes()[:-10])
+    _drop_control(run / "raw" / "mcc.csv")
+    with pytest.raises(ExtractError) as err:
+        _build(run)
+    n_files = len(list((run / "raw").rglob("*.csv")))
+    assert extract_failure_metrics(err.value) == {
+        "controls_checked": n_files - 2,
+        "controls_missing": 1,
+        "controls_failed": 1,
+        "extract_problems": 1,
+    }
+
+
+def test_a_wrong_delimiter_is_named(run):
+    assert _stop(run, dialect=CsvDialect(delimiter=";")).startswith(
+        "raw/mcc.csv: line 1: required column 'mcc' is missing from the header; the header is "
+        "one column holding ',': set etl_star_schema.csv_delimiter"
+    )

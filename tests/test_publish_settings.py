@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from riskinsights_lib.params import ParamsError, apply_overrides, validate_params
+import pytest
+import yaml
+
+from riskinsights_lib.params import Params, ParamsError, apply_overrides, validate_params
 from riskinsights_lib.publish import (
     PublishError,
     PublishTargetError,
@@ -16,6 +19,7 @@ from riskinsights_lib.publish import (
 )
 
 SECRET = "s3cr3t-Pa55"
+CI_PARAMS = Path(__file__).resolve().parents[1] / "params" / "ci.yaml"
 
 
 @pytest.mark.parametrize(
@@ -44,7 +48,8 @@ def test_refused_forms_never_echo_the_password(spec):
 
 
 def test_params_refuse_a_password_in_the_url():
-    data = apply_overrides({}, [f"bi_reporting.publish=postgresql://bi:{SECRET}@db/x"])
+    full = yaml.safe_load(CI_PARAMS.read_text())  # parameter files must be complete
+    data = apply_overrides(full, [f"bi_reporting.publish=postgresql://bi:{SECRET}@db/x"])
     with pytest.raises(ParamsError) as err:
         validate_params(data, "params/ci.yaml")
     message = str(err.value)
@@ -52,7 +57,7 @@ def test_params_refuse_a_password_in_the_url():
 
 
 def test_params_default_is_off():
-    section = validate_params({}, "x").bi_reporting
+    section = Params().bi_reporting
     assert section.publish == "" and section.publish_schema == "riskinsights"
 
 

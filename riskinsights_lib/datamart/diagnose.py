@@ -9,6 +9,7 @@ after a reader has failed.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import re
@@ -40,32 +41,29 @@ def scan_bytes(
     digest: bool = False,
     transcode_to: Path | None = None,
 ) -> ByteScan:
-    """One pass over ``path``: size, optional sha256, and (for text) a stop with one line
-    at the first NUL byte or byte sequence invalid in ``encoding``. With ``transcode_to``
-    the text is also written there as UTF-8."""
+    """One pass over ``path``: size, optional sha256, and (for text, ``encoding`` not None)
+    a stop with one line at the first NUL byte or byte sequence invalid in ``encoding``.
+    With ``transcode_to`` the text is also written there as UTF-8.
+
+    Cheap: an ASCII block of a UTF-8 file is accepted without decoding, and line numbers
+    are counted only when there is something to report."""
+    if encoding is None and not digest and transcode_to is None:  # nothing to read for
+        return ByteScan(size=path.stat().st_size, sha256=None, ends_with_newline=False)
     sha = hashlib.sha256() if digest else None
-    size, lines, tail = 0, 0, b""
-    last = b""
+    decoder = codecs.getincrementaldecoder(encoding)() if encoding else None
+    size, last = 0, b""
     out = open(transcode_to, "wb") if transcode_to is not None else None  # noqa: SIM115
     try:
         with open(path, "rb") as handle:
-            while True:
-                chunk = handle.read(_CHUNK)
-                if sha is not None and chunk:
+            while chunk := handle.read(_CHUNK):
+                if sha is not None:
                     sha.update(chunk)
+                if decoder is not None:
+                    _check_chunk(path, name, chunk, size, decoder, encoding, out)
                 size += len(chunk)
-                if chunk:
-                    last = chunk[-1:]
-                if encoding is None:
-                    if not chunk:
-                        break
-                    continue
-                data = tail + chunk
-                cut = data.rfind(b"\n") + 1 if chunk else len(data)
-                block, tail = data[:cut], data[cut:]
-                lines = _check_text(block, name, encoding, lines, out)
-                if not chunk:
-                    break
+                last = chunk[-1:]
+            if decoder is not None:
+                _check_chunk(path, name, b"", size, decoder, encoding, out, final=True)
     finally:
         if out is not None:
             out.close()
@@ -74,23 +72,46 @@ def scan_bytes(
     )
 
 
-def _check_text(block: bytes, name: str, encoding: str, lines: int, out: object) -> int:
-    """Check one block of whole lines; return the lines counted so far."""
-    nul = block.find(b"\x00")
-    if nul >= 0:
-        line = lines + block.count(b"\n", 0, nul) + 1
+def _check_chunk(
+    path: Path,
+    name: str,
+    chunk: bytes,
+    offset: int,
+    decoder: codecs.IncrementalDecoder,
+    encoding: str | None,
+    out: object,
+    *,
+    final: bool = False,
+) -> None:
+    """Stop at a NUL byte or an invalid byte sequence of ``chunk`` (at ``offset`` in the file)."""
+    nul = chunk.find(b"\x00")
+    if nul >= 0:  # an invalid sequence before the NUL byte is reported first
+        _check_chunk(path, name, chunk[:nul], offset, decoder, encoding, None)
+        line = _line_at(path, offset + nul)
         raise ExtractError(f"{name}: line {line}: binary data (a NUL byte): not a text CSV file")
+    if out is None and (encoding == "latin-1" or (chunk.isascii() and not decoder.getstate()[0])):
+        return
+    pending = len(decoder.getstate()[0])
     try:
-        text = block.decode("utf-8-sig" if lines == 0 and encoding == "utf-8" else encoding)
+        text = decoder.decode(chunk, final)
     except UnicodeDecodeError as exc:
-        line = lines + block.count(b"\n", 0, exc.start) + 1
+        line = _line_at(path, max(offset - pending + exc.start, 0))
         raise ExtractError(
             f"{name}: line {line}: bytes that are not valid {encoding} text; set "
             "etl_star_schema.csv_encoding to the file's encoding (utf-8, latin-1 or cp1252)"
         ) from None
     if out is not None:
-        out.write(text.encode("utf-8"))
-    return lines + block.count(b"\n")
+        out.write(text.encode("utf-8"))  # type: ignore[attr-defined]
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line (1-based) that holds byte ``offset`` of ``path``."""
+    lines, done = 1, 0
+    with open(path, "rb") as handle:
+        while done < offset and (chunk := handle.read(min(_CHUNK, offset - done))):
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
 
 
 def diagnose_csv(path: Path, name: str, dialect: CsvDialect, n_columns: int) -> str | None:
@@ -108,12 +129,11 @@ def diagnose_csv(path: Path, name: str, dialect: CsvDialect, n_columns: int) -> 
         start = 1
         try:
             for row in reader:
+                if not row and n_columns > 1:  # a blank line is no record (DuckDB skips it)
+                    start = reader.line_num + 1
+                    continue
                 if len(row) != n_columns:
-                    problem = (
-                        "an empty line"
-                        if not row
-                        else f"{len(row)} fields where the header has {n_columns}"
-                    )
+                    problem = f"{len(row)} fields where the header has {n_columns}"
                     return f"{name}: line {start}: {problem}{_truncated(path, handle, reader)}"
                 start = reader.line_num + 1
         except csv.Error as exc:

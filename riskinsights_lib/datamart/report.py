@@ -249,6 +249,16 @@ def reading_controls(summary: EtlSummary) -> str:
     return text
 
 
+def extract_failure_metrics(error: Exception) -> dict:
+    """What 02 records when an extract stops it: the control counts over the files checked
+    and the number of problems (the error's one line goes to run.json by the runner)."""
+    found = getattr(error, "report", None)
+    counts = (
+        {k: v for k, v in found.as_dict().items() if k.startswith("controls_")} if found else {}
+    )
+    return counts | {"extract_problems": len(getattr(error, "problems", [error]))}
+
+
 def etl_metrics(summary: EtlSummary) -> dict:
     """The headline figures recorded for ``run.json``: per source rows and the failed checks."""
     per_source = summary.sources
