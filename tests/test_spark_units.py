@@ -242,12 +242,26 @@ def test_the_session_keeps_the_contract_settings(spark):
         spark_session("local[2]", {"executor.memory": "1g"})
 
 
+def _ci(changes: dict) -> dict:
+    """params/ci.yaml with ``changes`` merged into its sections (params must be complete)."""
+    import yaml
+
+    from riskinsights_lib.paths import PROJECT_ROOT
+
+    data = yaml.safe_load((PROJECT_ROOT / "params" / "ci.yaml").read_text())
+    for section, values in changes.items():
+        data[section] = {**data[section], **values}
+    return data
+
+
 def test_spark_params_are_validated():
     ok = validate_params(
-        {
-            "etl_star_schema": {"engine": "spark"},
-            "spark": {"master": "local[2]", "conf": {"spark.executor.memory": "2g"}},
-        },
+        _ci(
+            {
+                "etl_star_schema": {"engine": "spark"},
+                "spark": {"master": "local[2]", "conf": {"spark.executor.memory": "2g"}},
+            }
+        ),
         "p.yaml",
     )
     assert ok.spark.master == "local[2]" and ok.etl_star_schema.engine == "spark"
@@ -257,7 +271,7 @@ def test_spark_params_are_validated():
         ({"etl_star_schema": {"engine": "polars"}}, "etl_star_schema.engine"),
     ]:
         with pytest.raises(ParamsError, match=rf"^p.yaml: {where}"):
-            validate_params(bad, "p.yaml")
+            validate_params(_ci(bad), "p.yaml")
 
 
 def test_the_engine_dispatch_names_mistakes(tmp_path):
@@ -275,7 +289,7 @@ def test_notebook_02_receives_the_spark_section(tmp_path):
     from riskinsights_lib.notebooks import discover_notebooks, notebook_parameters
     from riskinsights_lib.paths import PROJECT_ROOT
 
-    params = validate_params({"spark": {"master": "local[1]"}}, "p.yaml")
+    params = validate_params(_ci({"spark": {"master": "local[1]"}}), "p.yaml")
     spec = next(
         s for s in discover_notebooks(PROJECT_ROOT / "notebooks") if s.name.startswith("02")
     )
