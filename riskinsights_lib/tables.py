@@ -167,6 +167,8 @@ def format_value(value: Any, kind: str, *, digits: int = 3) -> str:
     """One value as the house style shows it (``NA`` for missing values)."""
     if _missing(value):
         return NA
+    if isinstance(value, pd.Timestamp):  # a day without a time reads as a date
+        return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool) or kind == "text":
         return "yes" if value is True else "no" if value is False else str(value)
     if not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
