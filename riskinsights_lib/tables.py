@@ -107,6 +107,8 @@ _NOT_PERCENT = re.compile(r"(rows_per_s|per_s|rate_ratio|_count$)")
 
 def humanise(name: str) -> str:
     """``"oot_auc_ci_low"`` -> ``"Out-of-time AUC CI low"``: a column or figure name in words."""
+    if not re.fullmatch(r"[a-z0-9_\-]+", str(name)):  # already words ("At 2024-12-31")
+        return str(name)[:1].upper() + str(name)[1:]
     words = [w for w in str(name).replace("-", "_").split("_") if w]
     if words == ["n"]:
         return "Count"
