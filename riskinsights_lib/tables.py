@@ -255,6 +255,10 @@ def show_table(
 
     def formatter(column: str):
         places = digits.get(column, 3) if isinstance(digits, Mapping) else digits
+        if kinds[column] == "money":  # one precision per column: cents unless amounts are large
+            largest = pd.to_numeric(frame[column], errors="coerce").abs().max()
+            cents = 2 if pd.notna(largest) and largest < 1e5 else 0
+            return lambda v: NA if _missing(v) else f"{float(v):,.{cents}f}"
         return lambda v: format_value(v, kinds[column], digits=places)
 
     has_na = bool(frame.isna().to_numpy().any())
