@@ -284,6 +284,7 @@ def test_demo_key_runs_carry_the_notice_and_key_files_are_fingerprinted(
     assert len(pages) >= 3
     for page in pages:
         assert DEMO_NOTICE in page.read_text(), page.name
+    assert run_json["raw_origin"] is None  # the tiny project's 01 is not the generator
     key_file = tmp_path / "bank.key"
     key_file.write_text("file-secret-key-42\n")
     assert run(project, "-p", f"run.pseudonym_key_file={key_file}") == 0
