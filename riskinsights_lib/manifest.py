@@ -22,6 +22,7 @@ __all__ = [
     "git_commit",
     "package_versions",
     "fingerprint_inputs",
+    "changed_inputs",
     "read_run",
     "write_run",
     "validate_run",
@@ -66,6 +67,17 @@ def git_commit(root: Path = PROJECT_ROOT) -> str:
     return f"{sha}-dirty" if dirty else sha
 
 
+#: distributions that provide the same module under another name (the CPU-only XGBoost wheel)
+_ALTERNATIVES = {"xgboost": "xgboost-cpu"}
+
+
+def _alternative_version(name: str) -> str:
+    try:
+        return metadata.version(_ALTERNATIVES[name]) if name in _ALTERNATIVES else "not installed"
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages the notebooks rely on."""
     versions = {"python": platform.python_version()}
@@ -73,7 +85,7 @@ def package_versions() -> dict[str, str]:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+            versions[name] = _alternative_version(name)
     return versions
 
 
@@ -111,6 +123,18 @@ def fingerprint_inputs(raw_dir: Path) -> dict[str, dict[str, Any]]:
         }
         for path in sorted(p for p in raw_dir.rglob("*") if p.is_file())
     }
+
+
+def changed_inputs(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
+    """Raw files whose sha256 differs between two fingerprints, or that came or went.
+
+    >>> changed_inputs({"a.csv": {"sha256": "1"}}, {"a.csv": {"sha256": "2"}, "b.csv": {"sha256": "3"}})
+    ['a.csv', 'b.csv']
+    """
+    if not old:
+        return []
+    keys = set(old) | set(new)
+    return sorted(k for k in keys if old.get(k, {}).get("sha256") != new.get(k, {}).get("sha256"))
 
 
 def read_run(run_dir: Path) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import papermill as pm
 from riskinsights_lib.extracts import GENERATOR_SECTION, raw_origin
 from riskinsights_lib.locks import RunLocked
 from riskinsights_lib.manifest import (
+    changed_inputs,
     fingerprint_inputs,
     git_commit,
     package_versions,
@@ -42,6 +43,7 @@ from riskinsights_lib.notices import add_banner
 from riskinsights_lib.params import Params, ParamsError
 from riskinsights_lib.paths import PROJECT_ROOT
 from riskinsights_lib.privacy import DEMO_NOTICE
+from riskinsights_lib.progress import heartbeat, kernel_options
 from riskinsights_lib.record import read_metrics
 from riskinsights_lib.report import render_index, render_notebook_html
 from riskinsights_lib.runsafety import (
@@ -129,15 +131,17 @@ def execute_one(
     error = None
     partial = Path(output).with_name(f".{Path(output).stem}.part.ipynb")  # renamed when complete
     try:
-        pm.execute_notebook(
-            notebook,
-            str(partial),
-            parameters=parameters,
-            cwd=cwd,
-            progress_bar=False,
-            kernel_name="python3",
-            log_output=False,
-        )
+        with heartbeat(Path(notebook).stem, partial):
+            pm.execute_notebook(
+                notebook,
+                str(partial),
+                parameters=parameters,
+                cwd=cwd,
+                progress_bar=False,
+                kernel_name="python3",
+                log_output=False,
+                **kernel_options(),
+            )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
         if "[Errno 28]" in error or "[Errno 122]" in error:  # the kernel hit a full disk
@@ -344,6 +348,17 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(old_umask)
 
 
+def _record_inputs(run: _Run, plan: RunPlan) -> None:
+    """Fingerprint ``raw/`` again; a change the generator did not make is recorded and said."""
+    fresh = fingerprint_inputs(run.dir / "raw")
+    if not any(s.section == GENERATOR_SECTION for s in plan.selected):
+        changed = changed_inputs(run.data["inputs"], fresh)
+        if changed:
+            run.data["inputs_changed"] = changed
+            _say(f"run_all: raw files differ from the recorded inputs: {', '.join(changed[:5])}")
+    run.data["inputs"] = fresh or run.data["inputs"]
+
+
 def _execute(
     args: argparse.Namespace, params: Params, specs: list[NotebookSpec], plan: RunPlan, root: Path
 ) -> int:
@@ -351,6 +366,8 @@ def _execute(
     if plan.extracts is not None:  # the generator is not part of a run on own extracts
         specs = [s for s in specs if s.section != GENERATOR_SECTION]
     run = _Run(plan, params, str(args.params), specs)
+    if plan.extracts is not None:  # fingerprints of the files as copied, before any notebook
+        run.data["inputs"] = fingerprint_inputs(run_dir / "raw")
     job_args = _job_args(run, plan, params)
     _say(f"RiskInsights run {run_dir.name}: {len(plan.selected)} notebook(s) into {run_dir}")
     if plan.key.is_demo:
@@ -375,7 +392,7 @@ def _execute(
     for nb in run.data["notebooks"]:
         if nb["status"] in ("running", "pending"):
             nb["status"] = "skipped"
-    run.data["inputs"] = fingerprint_inputs(run_dir / "raw") or run.data["inputs"]
+    _record_inputs(run, plan)
     statuses = {nb["status"] for nb in run.data["notebooks"]}
     run.data["status"] = "failed" if failure else ("ok" if statuses == {"ok"} else "partial")
     run.data["finished"] = dt.datetime.now().isoformat(timespec="seconds")

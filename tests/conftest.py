@@ -114,31 +114,44 @@ def postgres_server():
 
 
 @pytest.fixture(scope="session")
-def served_run(tmp_path_factory) -> RunPaths:
-    """A small bank (3,000 customers, CI scale) on which the real notebooks 04, 05 and 06 ran.
+def ci_run(tmp_path_factory):
+    """A complete CI-scale run folder (``run_all.py --params params/ci.yaml --jobs 2``), built once.
 
-    Built like ``tiny_run`` (generator + datamart) but big enough for the
-    scorecard's stepwise selection; the scoring-service tests serve its
-    ``models/`` and compare the API with what the notebooks wrote.
+    Set ``RISKINSIGHTS_TEST_CI_RUN`` to an existing complete run folder to reuse it.
     """
-    from riskinsights_lib.datamart import build_datamart
-    from riskinsights_lib.generate import generate_bank
-    from riskinsights_lib.paths import PROJECT_ROOT
-    from riskinsights_lib.privacy import pseudonym_key
-    from riskinsights_lib.runner import main as run_all
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    paths = RunPaths(tmp_path_factory.mktemp("served_run") / "run").ensure()
-    generate_bank(paths.root, n_customers=3000, start_date="2023-01-01", n_months=24,
-                  snapshots=SNAPSHOTS, seed=11, tx_per_customer_month=2.0, anomaly_rate=0.003,
-                  dirty_row_rate=0.001, progress=False)  # fmt: skip
-    build_datamart(paths.raw, paths.datamart, run_id=paths.root.name, snapshots=SNAPSHOTS,
-                   pseudonym_key=pseudonym_key(TINY_KEY), progress=False)  # fmt: skip
-    overrides = [
-        "default_scoring.n_bootstrap=10",
-        "churn_prediction.n_bootstrap=10",
-        "anomaly_exploration.lof_fit_rows=1000",
-    ]
-    args = ["--params", str(PROJECT_ROOT / "params" / "ci.yaml"), "--run-dir", str(paths.root)]
-    args += ["--only", "04,05,06", "--jobs", "2"] + [a for o in overrides for a in ("-p", o)]
-    assert run_all(args) == 0, "notebooks 04-06 failed on the served run"
-    return paths
+    reuse = os.environ.get("RISKINSIGHTS_TEST_CI_RUN")
+    if reuse:
+        return Path(reuse).resolve()
+    root = Path(__file__).resolve().parents[1]
+    outputs = tmp_path_factory.mktemp("ci_outputs")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(root / "run_all.py"),
+            "--params",
+            str(root / "params" / "ci.yaml"),
+            "--jobs",
+            "2",
+        ],
+        env={**os.environ, "RISKINSIGHTS_OUTPUTS": str(outputs)},
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return (outputs / "latest").resolve()
+
+
+@pytest.fixture(scope="session")
+def served_run(ci_run) -> RunPaths:
+    """The CI-scale run (``ci_run``) whose notebooks 04, 05 and 06 saved the models.
+
+    The scoring-service tests serve its ``models/`` and compare the API with what the
+    notebooks wrote (04's SQL, 05's targeting list, 06's top transactions).
+    """
+    return RunPaths(ci_run)
