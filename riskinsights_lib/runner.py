@@ -178,6 +178,7 @@ class _Run:
             "run_id": run_dir.name,
             "params_file": params_file,
             "params": params.model_dump(mode="json"),
+            "engine": params.etl_star_schema.engine,
             "git_commit": git_commit(),
             "started": dt.datetime.now().isoformat(timespec="seconds"),
             "finished": None,
