@@ -178,6 +178,7 @@ class _Run:
             "run_id": run_dir.name,
             "params_file": params_file,
             "params": params.model_dump(mode="json"),
+            "engine": params.etl_star_schema.engine,
             "git_commit": git_commit(),
             "started": dt.datetime.now().isoformat(timespec="seconds"),
             "finished": None,
@@ -357,6 +358,7 @@ def _record_inputs(run: _Run, plan: RunPlan) -> None:
             run.data["inputs_changed"] = changed
             _say(f"run_all: raw files differ from the recorded inputs: {', '.join(changed[:5])}")
     run.data["inputs"] = fresh or run.data["inputs"]
+    run.data["raw_origin"] = raw_origin(run.dir) or None  # 01 writes its marker as it runs
 
 
 def _execute(

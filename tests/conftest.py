@@ -155,3 +155,30 @@ def served_run(ci_run) -> RunPaths:
     notebooks wrote (04's SQL, 05's targeting list, 06's top transactions).
     """
     return RunPaths(ci_run)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (2 cores) shared by the Spark tests, stopped at the end.
+
+    Skipped when PySpark or Java is missing (the ``spark`` extra is optional), unless
+    ``RISKINSIGHTS_REQUIRE_SPARK=1`` (set by ``.ci/run``), where a missing engine fails."""
+    import os
+    import shutil
+
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = 'PySpark is not installed (pip install -e ".[spark]")'
+    if missing is None and not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        missing = "no Java runtime (Spark needs Java 17)"
+    if missing:
+        if os.environ.get("RISKINSIGHTS_REQUIRE_SPARK") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from riskinsights_lib.datamart.spark.session import spark_session
+
+    session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4"})
+    yield session
+    session.stop()
