@@ -37,7 +37,6 @@ from riskinsights_lib.manifest import (
 from riskinsights_lib.notebooks import (
     NotebookSpec,
     execution_waves,
-    notebook_parameters,
 )
 from riskinsights_lib.notices import add_banner
 from riskinsights_lib.params import Params, ParamsError
@@ -57,6 +56,7 @@ from riskinsights_lib.runsafety import (
 from riskinsights_lib.runstart import (
     RunPlan,
     export_key,
+    notebook_jobs,
     open_run,
     point_latest,
     prepare,
@@ -299,29 +299,6 @@ def _finish(
     return failure
 
 
-def _job_args(run: _Run, plan: RunPlan, params: Params) -> dict[str, tuple]:
-    info = {
-        "Run": run.dir.name,
-        "Parameters": str(run.data["params_file"]),
-        "Git commit": run.data["git_commit"],
-    }
-    job_args = {}
-    for spec in plan.selected:
-        (run.dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
-        (run.dir / "notebooks").mkdir(exist_ok=True)
-        job_args[spec.name] = (
-            str(spec.path),
-            str(run.dir / "notebooks" / spec.path.name),
-            str(run.dir / "reports" / f"{spec.name}.html"),
-            notebook_parameters(spec, params, run.dir),
-            params.run.show_code,
-            info,
-            str(spec.path.parent),
-            DEMO_NOTICE if plan.key.is_demo else None,
-        )
-    return job_args
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the pipeline; exit code 0 ok, 1 a notebook failed, 2 bad input, 130 interrupted."""
     args = build_parser().parse_args(argv)
@@ -358,6 +335,7 @@ def _record_inputs(run: _Run, plan: RunPlan) -> None:
             run.data["inputs_changed"] = changed
             _say(f"run_all: raw files differ from the recorded inputs: {', '.join(changed[:5])}")
     run.data["inputs"] = fresh or run.data["inputs"]
+    run.data["raw_origin"] = raw_origin(run.dir) or None  # 01 writes its marker as it runs
 
 
 def _execute(
@@ -369,7 +347,7 @@ def _execute(
     run = _Run(plan, params, str(args.params), specs)
     if plan.extracts is not None:  # fingerprints of the files as copied, before any notebook
         run.data["inputs"] = fingerprint_inputs(run_dir / "raw")
-    job_args = _job_args(run, plan, params)
+    job_args = notebook_jobs(plan, params, run.dir, run.data["params_file"], run.data["git_commit"])
     _say(f"RiskInsights run {run_dir.name}: {len(plan.selected)} notebook(s) into {run_dir}")
     if plan.key.is_demo:
         _say("run_all: demo pseudonym key in use: pseudonyms are reversible (synthetic data only)")
