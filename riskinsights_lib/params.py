@@ -220,6 +220,17 @@ class AnomalyExplorationSection(_Section):
         gt=1,
         description="Transactions the LOF baseline is fitted on (each score is a neighbour search among them)",
     )
+    min_history: int = Field(
+        10,
+        ge=1,
+        description="Earlier transactions (of the kind compared with) a customer habit needs before it counts",
+    )
+    baseline_sample_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Share of each day's normal transactions on which LOF and ECOD are scored and evaluated (every planted anomaly is kept)",
+    )
 
 
 class Params(_Section):
