@@ -39,7 +39,9 @@ def _start(code: Path, run: Path, params: str, extra: list[str]) -> tuple[subpro
     cmd = [sys.executable, str(code / "run_all.py"), "--params", str(code / params)]
     cmd += ["--only", "06", "--run-dir", str(run), *extra]
     log = open(run.parent / f"{run.name}.log", "w")  # noqa: SIM115 - closed when the process ends
-    return subprocess.Popen(cmd, cwd=code, env=env, stdout=log, stderr=subprocess.STDOUT), time.perf_counter()
+    return subprocess.Popen(
+        cmd, cwd=code, env=env, stdout=log, stderr=subprocess.STDOUT
+    ), time.perf_counter()
 
 
 def _duration(run: Path) -> float | None:
@@ -63,7 +65,9 @@ def main() -> None:
         tmp = Path(tmp)
         before_code = tmp / "code_before"
         before_code.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before], check=True, capture_output=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.before], check=True, capture_output=True
+        )
         subprocess.run(["tar", "-x", "-C", str(before_code)], input=archive.stdout, check=True)
         runs = {"before": tmp / "runs" / "before", "after": tmp / "runs" / "after"}
         for run in runs.values():
@@ -103,8 +107,12 @@ def main() -> None:
         }
     )
     if results["before"].get("cpu_s") and results["after"].get("cpu_s"):
-        results["cpu_ratio_after_over_before"] = round(results["after"]["cpu_s"] / results["before"]["cpu_s"], 3)
-        results["wall_ratio_after_over_before"] = round(results["after"]["wall_s"] / results["before"]["wall_s"], 3)
+        results["cpu_ratio_after_over_before"] = round(
+            results["after"]["cpu_s"] / results["before"]["cpu_s"], 3
+        )
+        results["wall_ratio_after_over_before"] = round(
+            results["after"]["wall_s"] / results["before"]["wall_s"], 3
+        )
     out = ROOT / "benchmarks" / "results" / "anomaly_stage.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
