@@ -222,6 +222,21 @@ class AnomalyExplorationSection(_Section):
     )
 
 
+class TrackingSection(_Section):
+    """MLflow tracking and registry of the model notebooks (04-06); keys reach them as ``tracking_<key>``."""
+
+    enabled: bool = Field(True, description="Log runs and models to MLflow and register them")
+    uri: str = Field(
+        "",
+        description="MLflow tracking URI, e.g. http://127.0.0.1:5000; empty: the embedded SQLite "
+        "store <outputs>/mlflow.db (env MLFLOW_TRACKING_URI wins)",
+    )
+    experiment: str = Field("riskinsights", min_length=1, description="MLflow experiment name")
+    compare_last: int = Field(
+        5, ge=1, le=100, description="Earlier runs of the same model listed for comparison"
+    )
+
+
 class Params(_Section):
     """A whole parameter file."""
 
@@ -234,6 +249,7 @@ class Params(_Section):
     anomaly_exploration: AnomalyExplorationSection = Field(
         default_factory=AnomalyExplorationSection
     )
+    tracking: TrackingSection = Field(default_factory=TrackingSection)
 
     def section(self, name: str) -> dict[str, Any]:
         """The parameters of one notebook section as plain JSON-able values."""

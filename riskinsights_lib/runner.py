@@ -39,6 +39,7 @@ from riskinsights_lib.params import Params, ParamsError, load_params
 from riskinsights_lib.paths import OUTPUTS_ENV, PROJECT_ROOT
 from riskinsights_lib.record import read_metrics
 from riskinsights_lib.report import render_index, render_notebook_html
+from riskinsights_lib.tracking.runs import RunTracking, start_run_tracking
 
 __all__ = ["main", "build_parser", "execute_one"]
 
@@ -177,6 +178,8 @@ class _Run:
             "inputs": previous.get("inputs", {}),
             "notebooks": [old.get(s.name, _entry(s, "skipped")) for s in specs],
         }
+        self.tracker: RunTracking | None = None
+        self.injected: dict[str, dict[str, Any]] = {}
         if previous:
             self.data["previous_runs"] = previous.get("previous_runs", []) + [
                 {
@@ -263,6 +266,8 @@ def _finish(
     html_file = run.dir / "reports" / f"{spec.name}.html"
     entry["html"] = f"reports/{spec.name}.html" if html_file.exists() else None
     entry["metrics"] = read_metrics(run.dir / "metrics" / f"{spec.name}.json")
+    if run.tracker is not None:
+        run.tracker.after_notebook(run.dir, spec.name, entry, run.injected.get(spec.name, {}))
     counter["done"] += 1
     elapsed = dt.timedelta(seconds=round(time.perf_counter() - t0))
     _say(
@@ -273,6 +278,15 @@ def _finish(
     if result["status"] == "failed" and failure is None:
         return f"{spec.name} failed: {result['error']}"
     return failure
+
+
+def _end_tracking(run: _Run) -> None:
+    if run.tracker is None:
+        return
+    try:
+        run.tracker.finish(run.data["status"], run.dir / "run.json")
+    except Exception as exc:  # the run's own result stands; the parent run stays open
+        print(f"run_all: tracking: could not end the MLflow parent run: {exc}", file=sys.stderr)
 
 
 def _point_latest(root: Path, run_dir: Path) -> None:
@@ -311,15 +325,35 @@ def main(argv: list[str] | None = None) -> int:
         "Parameters": str(args.params),
         "Git commit": run.data["git_commit"],
     }
+    try:  # before any parallel wave: creating the SQLite store twice at once races
+        run.tracker = start_run_tracking(
+            params,
+            root,
+            run_dir.name,
+            [s.path for s in selected],
+            {
+                "riskinsights.params_file": str(args.params),
+                "riskinsights.git_commit": info["Git commit"],
+            },
+        )
+    except Exception as exc:  # an unreachable server or an unwritable store: say where
+        print(f"run_all: tracking: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    if run.tracker is not None:
+        run.data["tracking"] = run.tracker.summary()
     job_args = {}
     for spec in selected:
         (run_dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
         (run_dir / "notebooks").mkdir(exist_ok=True)
+        injected = notebook_parameters(spec, params, run_dir)
+        if run.tracker is not None:
+            injected.update(run.tracker.parameters(spec.path, params))
+        run.injected[spec.name] = injected
         job_args[spec.name] = (
             str(spec.path),
             str(run_dir / "notebooks" / spec.path.name),
             str(run_dir / "reports" / f"{spec.name}.html"),
-            notebook_parameters(spec, params, run_dir),
+            injected,
             params.run.show_code,
             info,
             str(spec.path.parent),
@@ -332,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             status="interrupted", finished=dt.datetime.now().isoformat(timespec="seconds")
         )
         run.save()
+        _end_tracking(run)
         print("run_all: interrupted; this run does not become latest", file=sys.stderr)
         return 130
     for nb in run.data["notebooks"]:
@@ -342,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     run.data["status"] = "failed" if failure else ("ok" if statuses == {"ok"} else "partial")
     run.data["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     run.save()
+    _end_tracking(run)
     if failure:
         print(f"run_all: {failure}", file=sys.stderr)
         _say(f"report: {run_dir / 'index.html'}")
