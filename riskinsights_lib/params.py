@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 __all__ = ["ParamsError", "Params", "load_params", "apply_overrides", "section_name"]
 
@@ -236,6 +244,17 @@ class TrackingSection(_Section):
         5, ge=1, le=100, description="Earlier runs of the same model listed for comparison"
     )
 
+    @field_validator("uri")
+    @classmethod
+    def _no_credentials(cls, uri: str) -> str:
+        if "@" in uri.split("://", 1)[-1].split("/", 1)[0]:
+            raise PydanticCustomError(  # type "secret": the value is never echoed
+                "secret",
+                "credentials do not belong in a parameter file; set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD in the environment",
+            )
+        return uri
+
 
 class Params(_Section):
     """A whole parameter file."""
@@ -275,7 +294,7 @@ def _describe(error: dict) -> str:
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
-    given = error.get("input")
+    given = None if error["type"] == "secret" else error.get("input")
     shown = "" if isinstance(given, (dict, list)) or given is None else f", got {given!r}"
     return f"{key}: {msg}{shown}"
 

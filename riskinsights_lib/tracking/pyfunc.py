@@ -23,6 +23,7 @@ __all__ = [
     "AnomalyPyfunc",
     "requirements",
     "master_scale_from_csv",
+    "model_input",
 ]
 
 _BASE = ["mlflow-skinny", "numpy", "pandas", "scipy", "scikit-learn", "joblib"]
@@ -33,6 +34,26 @@ def requirements(kind: str) -> list[str]:
     """Pinned pip requirements of one model kind (explicit: inference is slow and guesses)."""
     names = _BASE + _EXTRA[kind]
     return [f"{name}=={md.version(name)}" for name in names]
+
+
+def model_input(df: pd.DataFrame, schema) -> pd.DataFrame:
+    """``df``'s signature columns in the signature's types: numbers as float64 (missing = NaN).
+
+    MLflow refuses to widen integers (or nullable integers) to doubles by
+    itself, so callers of ``predict`` pass numbers as floats; this does it.
+    ``schema`` is ``model.metadata.get_input_schema()`` of a loaded model.
+    """
+    missing = [n for n in schema.input_names() if n not in df.columns]
+    if missing:
+        raise KeyError(f"df: missing feature columns {missing}")
+    out = {}
+    for spec in schema.inputs:
+        column = df[spec.name]
+        if getattr(spec.type, "name", "") == "double":
+            out[spec.name] = pd.to_numeric(column, errors="raise").astype("float64")
+        else:
+            out[spec.name] = column
+    return pd.DataFrame(out, index=df.index)
 
 
 def master_scale_from_csv(path: str | Path):

@@ -12,7 +12,9 @@ same MLflow run once the notebook has finished.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import logging
 import os
 import time
@@ -29,7 +31,7 @@ from riskinsights_lib.manifest import git_commit
 from riskinsights_lib.paths import outputs_root, resolve_run_dir
 from riskinsights_lib.tracking.aliases import CHAMPION, AliasDecision, decide_alias
 from riskinsights_lib.tracking.compare import NOTEBOOK_TAG, RUN_TAG, compare_runs
-from riskinsights_lib.tracking.pyfunc import requirements
+from riskinsights_lib.tracking.pyfunc import model_input, requirements
 from riskinsights_lib.tracking.record import write_record
 from riskinsights_lib.tracking.store import (
     client_for,
@@ -200,6 +202,7 @@ def track_model(
         write_record(run_dir, notebook, {"enabled": False})
         return Tracked(enabled=False)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)  # keep the report free of MLflow's notices
     import mlflow
 
     uri = resolve_tracking_uri(outputs_root(), settings.uri)
@@ -211,7 +214,7 @@ def track_model(
     tags = {NOTEBOOK_TAG: notebook, RUN_TAG: run_id, "riskinsights.git_commit": git_commit()}
     if settings.parent_run:
         tags[PARENT_TAG] = settings.parent_run
-    rows = eval_rows[spec.features]
+    rows = model_input(eval_rows, input_schema(eval_rows[spec.features]))
     y = np.asarray(y_eval)
     with mlflow.start_run(experiment_id=experiment_id, run_name=notebook, tags=tags) as run:
         if training is not None:
@@ -227,7 +230,8 @@ def track_model(
         expected = np.asarray(expected, dtype=float)
         info, predicted = _log_model(spec, rows.head(5), expected[:5], rows)
         gap = float(np.max(np.abs(predicted - expected), initial=0.0))
-        version = mlflow.register_model(info.model_uri, spec.name).version
+        with contextlib.redirect_stderr(io.StringIO()):  # MLflow prints registration chatter
+            version = mlflow.register_model(info.model_uri, spec.name).version
         decision = decide_alias(
             bar,
             float(spec.metric_fn(y, predicted)),
