@@ -147,6 +147,18 @@ padding:.4em .6em;text-align:left;vertical-align:top} .ok{color:#009E73;font-wei
 """
 
 
+def _registry_note(nb: dict[str, Any]) -> str:
+    """The registered model version and alias of a tracked notebook (empty when untracked)."""
+    t = nb.get("tracking") or {}
+    if not t.get("model_name"):
+        return ""
+    return (
+        f'<br><small title="{html.escape(str(t.get("reason", "")))}">MLflow: '
+        f"<code>{html.escape(t['model_name'])} v{html.escape(str(t.get('model_version')))}</code> "
+        f"· {html.escape(str(t.get('alias')))}</small>"
+    )
+
+
 def render_index(run: dict[str, Any], run_dir: Path) -> Path:
     """Write ``index.html``: the run at a glance with each notebook's status, time, figures and link."""
     rows = []
@@ -159,7 +171,7 @@ def render_index(run: dict[str, Any], run_dir: Path) -> Path:
         seconds = f"{nb['seconds']:,.1f} s" if nb.get("seconds") is not None else ""
         error = f"<br><code>{html.escape(nb['error'])}</code>" if nb.get("error") else ""
         rows.append(
-            f'<tr><td>{link}</td><td class="{nb["status"]}">{nb["status"]}{error}</td>'
+            f'<tr><td>{link}{_registry_note(nb)}</td><td class="{nb["status"]}">{nb["status"]}{error}</td>'
             f"<td>{seconds}</td><td>{_metrics_cell(nb.get('metrics') or {})}</td></tr>"
         )
     head = (

@@ -133,10 +133,12 @@ class RunTracking:
                     self.client.log_artifacts(run_id, tmp, "charts")
 
     def finish(self, status: str, run_json: Path | None = None) -> None:
-        """End the parent run (FINISHED when ``status`` is ok, FAILED or KILLED otherwise)."""
+        """End the parent run: FINISHED (ok or partial), KILLED (interrupted) or FAILED."""
         if run_json is not None and run_json.is_file():
             self.client.log_artifact(self.parent_run_id, str(run_json))
-        state = {"ok": "FINISHED", "interrupted": "KILLED"}.get(status, "FAILED")
+        state = {"ok": "FINISHED", "partial": "FINISHED", "interrupted": "KILLED"}.get(
+            status, "FAILED"
+        )
         self.client.set_terminated(self.parent_run_id, status=state)
 
 
