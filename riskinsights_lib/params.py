@@ -143,6 +143,28 @@ class BiReportingSection(_Section):
         default_factory=lambda: ["parquet", "csv"], min_length=1
     )
     top_n: int = Field(10, gt=0, description="Rows shown in top-N tables and charts")
+    publish: str = Field(
+        "",
+        description="PostgreSQL to publish to: '' (off), 'env' (PG* variables), 'env:NAME' "
+        "(URL in that variable), 'service:NAME' or a postgresql:// URL without password",
+    )
+    publish_schema: str = Field(
+        "riskinsights",
+        description="Target schema of the publish; {run_id} in it becomes the run's id",
+    )
+    publish_reader_role: str = Field(
+        "riskinsights_bi",
+        pattern=r"^([a-z_][a-z0-9_]{0,62})?$",
+        description="Role given SELECT only on the published schema ('' = no grants)",
+    )
+
+    @model_validator(mode="after")
+    def _check_publish(self) -> BiReportingSection:
+        from riskinsights_lib.publish.settings import check_target, schema_name
+
+        check_target(self.publish)
+        schema_name(self.publish_schema, "run")
+        return self
 
 
 class DefaultScoringSection(_Section):

@@ -87,3 +87,27 @@ def tiny_run(tmp_path_factory) -> RunPaths:
         progress=False,
     )
     return paths
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on 127.0.0.1 (initdb + pg_ctl in a temporary folder).
+
+    Started once per session, stopped (and its folder removed) at the end. Under
+    root the server runs as the ``postgres`` OS user. Without PostgreSQL binaries
+    the tests are skipped, unless ``RISKINSIGHTS_REQUIRE_POSTGRES=1`` (CI) turns that
+    into a failure.
+    """
+    import os
+
+    from riskinsights_lib.publish import LocalPostgres, find_pg_bin
+
+    if find_pg_bin() is None:
+        if os.environ.get("RISKINSIGHTS_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL server binaries not found (RISKINSIGHTS_REQUIRE_POSTGRES=1)")
+        pytest.skip("PostgreSQL server binaries not found")
+    server = LocalPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
