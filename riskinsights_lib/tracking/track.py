@@ -81,6 +81,18 @@ class Tracked:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
+    def history_table(self):
+        """The last runs of this notebook formatted for the report (a pandas Styler)."""
+        metrics = [
+            c for c in self.history.columns if c not in ("run", "started", "version", "alias")
+        ]
+        return (
+            self.history.style.format({m: "{:.4f}" for m in metrics}, na_rep="-")
+            .format({"started": "{:%Y-%m-%d %H:%M}"})
+            .hide(axis="index")
+        )
+
+    @property
     def markdown(self) -> str:
         """The decision in words, for the notebook's report."""
         if not self.enabled:
