@@ -159,10 +159,10 @@ def _champion_metric(
         return None, None
     try:
         model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
-        return float(spec.metric_fn(y, np.asarray(model.predict(rows)))), current.version
+        return float(spec.metric_fn(y, np.asarray(model.predict(rows)))), str(current.version)
     except Exception as exc:  # an older model that cannot score today's columns
         log.warning("champion v%s of %s cannot score these rows: %s", current.version, name, exc)
-        return None, current.version
+        return None, str(current.version)
 
 
 def _log_model(spec: ModelSpec, example: pd.DataFrame, output: np.ndarray, rows: pd.DataFrame):
