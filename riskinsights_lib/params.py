@@ -5,7 +5,10 @@ settings and one section per notebook, named after the notebook without its
 number (``04_default_scoring.ipynb`` reads ``default_scoring``). Every key of
 a section is a parameter of that notebook's ``parameters`` cell.
 
-Wrong input raises :class:`ParamsError` with one line naming the file, the
+Every section and every key must be present (an empty file, a missing
+section or a missing key is an error, never a silent default), except keys
+marked optional (``pseudonym_key_file``). Integers are strict: ``true`` is not
+1. Wrong input raises :class:`ParamsError` with one line naming the file, the
 key and what was expected.
 """
 
@@ -22,20 +25,44 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-__all__ = ["ParamsError", "Params", "load_params", "apply_overrides", "section_name"]
+__all__ = [
+    "ParamsError",
+    "Params",
+    "load_params",
+    "validate_params",
+    "apply_overrides",
+    "section_name",
+    "MAX_SEED",
+]
 
 
 class ParamsError(ValueError):
     """A parameter file or override is invalid; the message is one line."""
 
 
+#: Keys that may be left out of a parameter file (everything else must be present).
+OPTIONAL_KEYS = frozenset({"run.pseudonym_key_file"})
+#: Largest seed numpy's legacy generators and scikit-learn accept.
+MAX_SEED = 2**32 - 1
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``true`` where a number is expected is a mistake, not 1."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float):
+            raise ValueError(f"expected a number, got {str(value).lower()}")
+        return value
 
 
 def _is_month_end(day: dt.date) -> bool:
@@ -51,7 +78,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 class RunSection(_Section):
     """Global settings shared by every notebook."""
 
-    seed: int = Field(42, ge=0, description="Random seed of the whole run")
+    seed: int = Field(42, ge=0, le=MAX_SEED, description="Random seed of the whole run")
     n_customers: int = Field(10_000, gt=0, description="Customers in the synthetic bank")
     start_date: dt.date = Field(
         dt.date(2023, 1, 1), description="First day of the simulated history"
@@ -62,11 +89,12 @@ class RunSection(_Section):
         min_length=2,
         description="Model snapshot dates (month ends): the first is development, the last out-of-time",
     )
-    pseudonym_key: str = Field(
-        "riskinsights-demo-key",
-        min_length=8,
-        description="Key of the keyed hash that replaces natural ids past the raw layer "
-        "(02 hashes, 04/05 join the truth with it; env RISKINSIGHTS_PSEUDONYM_KEY wins)",
+    pseudonym_key_file: str | None = Field(
+        None,
+        min_length=1,
+        description="File holding the key of the keyed hash that replaces natural ids past the "
+        "raw layer (env RISKINSIGHTS_PSEUDONYM_KEY wins; the key itself never goes in a "
+        "parameter file). Required for own extracts; synthetic runs fall back to a demo key",
     )
     outputs_dir: str = Field("outputs", min_length=1, description="Folder that holds run folders")
     show_code: bool = Field(False, description="Show code cells in the HTML reports")
@@ -134,6 +162,15 @@ class EtlStarSchemaSection(_Section):
     feature_lookback_months: int = Field(
         6, ge=3, le=24, description="Months of history behind each snapshot feature"
     )
+    require_controls: bool = Field(
+        False,
+        description="Stop when an extract has no control file <file>.ctl.json (else a warning)",
+    )
+    csv_encoding: Literal["utf-8", "latin-1", "cp1252"] = Field(
+        "utf-8", description="Encoding of the CSV extracts"
+    )
+    csv_delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field delimiter")
+    csv_quote: str = Field('"', min_length=1, max_length=1, description="CSV quote character")
 
 
 class BiReportingSection(_Section):
@@ -321,12 +358,35 @@ def _describe(error: dict) -> str:
     return f"{key}: {msg}{shown}"
 
 
+_MOVED = {
+    ("run", "pseudonym_key"): "keys never go in a parameter file: set the environment variable "
+    "RISKINSIGHTS_PSEUDONYM_KEY or name a file holding it in run.pseudonym_key_file",
+}
+
+
+def _check_complete(data: dict, source: str) -> None:
+    """Every section and every non-optional key present; retired keys named with their successor."""
+    for section, model in Params.model_fields.items():
+        if section not in data:
+            raise ParamsError(f"{source}: {section}: missing section (every section must be given)")
+        block = data[section]
+        if not isinstance(block, dict):
+            raise ParamsError(f"{source}: {section}: expected a mapping of keys")
+        for key in block:
+            if (section, key) in _MOVED:
+                raise ParamsError(f"{source}: {section}.{key}: {_MOVED[(section, key)]}")
+        for key in model.annotation.model_fields:
+            if key not in block and f"{section}.{key}" not in OPTIONAL_KEYS:
+                raise ParamsError(f"{source}: {section}.{key}: missing key")
+
+
 def validate_params(data: Any, source: str) -> Params:
     """Validate a parsed mapping; raise :class:`ParamsError` naming ``source``."""
     if data is None:
-        data = {}
+        raise ParamsError(f"{source}: empty parameter file (expected the sections {_sections()})")
     if not isinstance(data, dict):
         raise ParamsError(f"{source}: expected a mapping of sections, got {type(data).__name__}")
+    _check_complete(data, source)
     try:
         return Params.model_validate(data)
     except ValidationError as exc:
@@ -334,6 +394,10 @@ def validate_params(data: Any, source: str) -> Params:
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ParamsError(f"{source}: {_describe(first)}{suffix}") from None
+
+
+def _sections() -> str:
+    return ", ".join(Params.model_fields)
 
 
 def apply_overrides(data: dict, overrides: list[str], source: str = "-p") -> dict:
@@ -364,13 +428,19 @@ def load_params(path: str | Path, overrides: list[str] | None = None) -> Params:
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path}: parameter file not found")
+    raw = path.read_bytes()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParamsError(f"{path}: line {line}: not UTF-8 text (save the file as UTF-8)") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where else ""
         raise ParamsError(f"{path}: not valid YAML{line}") from None
-    if overrides:
-        data = apply_overrides(data if isinstance(data, dict) else {}, overrides)
+    if overrides and isinstance(data, dict):
+        data = apply_overrides(data, overrides)
         return validate_params(data, f"{path} (with -p overrides)")
     return validate_params(data, str(path))

@@ -5,11 +5,15 @@ renders one HTML report per notebook, and writes ``index.html`` and
 ``run.json``. Independent notebooks may run side by side (``--jobs``); a
 failure stops the run, keeps the failed notebook's report with its traceback
 and exits non-zero. Only a complete, successful run becomes ``outputs/latest``.
+``--extracts DIR`` runs 02 onwards on a bank's own files (:mod:`.extracts`).
+Refusals before any work (:mod:`.runstart`) exit 2; Ctrl-C, SIGTERM and a
+full disk stop cleanly (:mod:`.runsafety`); one runner per folder (:mod:`.locks`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -20,6 +24,8 @@ from typing import Any
 
 import papermill as pm
 
+from riskinsights_lib.extracts import GENERATOR_SECTION, raw_origin
+from riskinsights_lib.locks import RunLocked
 from riskinsights_lib.manifest import (
     fingerprint_inputs,
     git_commit,
@@ -29,21 +35,33 @@ from riskinsights_lib.manifest import (
 )
 from riskinsights_lib.notebooks import (
     NotebookSpec,
-    check_parameters_match,
-    discover_notebooks,
     execution_waves,
     notebook_parameters,
-    select_notebooks,
 )
-from riskinsights_lib.params import Params, ParamsError, load_params
-from riskinsights_lib.paths import OUTPUTS_ENV, PROJECT_ROOT
+from riskinsights_lib.notices import add_banner
+from riskinsights_lib.params import Params, ParamsError
+from riskinsights_lib.paths import PROJECT_ROOT
+from riskinsights_lib.privacy import DEMO_NOTICE
 from riskinsights_lib.record import read_metrics
 from riskinsights_lib.report import render_index, render_notebook_html
+from riskinsights_lib.runsafety import (
+    disk_full,
+    mark_interrupted,
+    private_files,
+    stop_on_signals,
+    terminate_pool,
+    worker_init,
+)
+from riskinsights_lib.runstart import (
+    RunPlan,
+    export_key,
+    open_run,
+    point_latest,
+    prepare,
+)
 from riskinsights_lib.tracking.runs import RunTracking, start_run_tracking
 
 __all__ = ["main", "build_parser", "execute_one"]
-
-LATEST = "latest"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--run-dir", help="run into this existing (or new) run folder instead of a new dated one"
     )
     parser.add_argument(
+        "--extracts",
+        metavar="DIR",
+        help="run 02 onwards on a bank's own extract files (copied into a new run folder's raw/; "
+        "see docs/data_contract.md); needs RISKINSIGHTS_PSEUDONYM_KEY or run.pseudonym_key_file",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -91,38 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _outputs_root(params: Params) -> Path:
-    override = os.environ.get(OUTPUTS_ENV)
-    root = Path(override) if override else Path(params.run.outputs_dir)
-    return (root if root.is_absolute() else PROJECT_ROOT / root).resolve()
-
-
-def _new_run_dir(root: Path) -> Path:
-    stamp = dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
-    candidate, n = root / stamp, 1
-    while candidate.exists():
-        n += 1
-        candidate = root / f"{stamp}_{n}"
-    return candidate
-
-
-def _choose_run_dir(args: argparse.Namespace, root: Path, partial: bool) -> Path:
-    if args.run_dir:
-        path = Path(args.run_dir).expanduser()
-        path = path if path.is_absolute() else (Path.cwd() / path)
-        if partial and not path.is_dir():
-            raise ValueError(
-                f"--run-dir: {path} does not exist (a partial re-run needs an existing run)"
-            )
-        return path.resolve()
-    if partial:
-        latest = root / LATEST
-        if not latest.exists():
-            raise ValueError(f"--only/--from: no {latest}; give --run-dir outputs/<run>")
-        return latest.resolve()
-    return _new_run_dir(root)
-
-
 def execute_one(
     notebook: str,
     output: str,
@@ -131,14 +123,16 @@ def execute_one(
     show_code: bool,
     info: dict[str, str],
     cwd: str,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """Execute one notebook with papermill and render its report; never raises on notebook errors."""
     start = time.perf_counter()
     error = None
+    partial = Path(output).with_name(f".{Path(output).stem}.part.ipynb")  # renamed when complete
     try:
         pm.execute_notebook(
             notebook,
-            output,
+            str(partial),
             parameters=parameters,
             cwd=cwd,
             progress_bar=False,
@@ -147,11 +141,22 @@ def execute_one(
         )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
+        if "[Errno 28]" in error or "[Errno 122]" in error:  # the kernel hit a full disk
+            error = f"disk full under {Path(output).parent.parent}: free some space and run again"
     except Exception as exc:  # kernel died, notebook unreadable: still a failed notebook
-        error = f"{type(exc).__name__}: {exc}"
+        error = disk_full(exc, Path(output).parent.parent) or f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - start
-    if Path(output).exists():
-        render_notebook_html(Path(output), Path(html), show_code=show_code, info=info)
+    try:
+        if partial.exists():
+            partial.replace(output)
+            render_notebook_html(Path(output), Path(html), show_code=show_code, info=info)
+            if notice:
+                add_banner(Path(html), notice)
+    except Exception as exc:  # a full disk truncated the notebook or its report
+        Path(output).unlink(missing_ok=True)
+        error = error or disk_full(exc, html) or f"report not rendered: {type(exc).__name__}"
+    finally:
+        partial.unlink(missing_ok=True)
     return {"status": "failed" if error else "ok", "seconds": round(seconds, 2), "error": error}
 
 
@@ -162,8 +167,8 @@ def _entry(spec: NotebookSpec, status: str = "pending") -> dict[str, Any]:
 class _Run:
     """The state of one invocation, written to ``run.json`` as it goes."""
 
-    def __init__(self, run_dir: Path, params: Params, params_file: str, specs: list[NotebookSpec]):
-        self.dir = run_dir
+    def __init__(self, plan: RunPlan, params: Params, params_file: str, specs: list[NotebookSpec]):
+        run_dir = self.dir = plan.run_dir
         previous = read_run(run_dir)
         old = {nb["name"]: nb for nb in previous.get("notebooks", [])}
         self.data: dict[str, Any] = {
@@ -176,6 +181,8 @@ class _Run:
             "status": "running",
             "versions": package_versions(),
             "inputs": previous.get("inputs", {}),
+            "raw_origin": raw_origin(run_dir) or None,
+            "pseudonym_key": plan.key.record(),
             "notebooks": [old.get(s.name, _entry(s, "skipped")) for s in specs],
         }
         self.tracker: RunTracking | None = None
@@ -194,6 +201,8 @@ class _Run:
     def save(self) -> None:
         write_run(self.dir, self.data)
         render_index(self.data, self.dir)
+        if self.data["pseudonym_key"]["demo"]:
+            add_banner(self.dir / "index.html", DEMO_NOTICE)
 
 
 def _say(message: str) -> None:
@@ -210,11 +219,16 @@ def _run_waves(
     total, t0 = sum(len(w) for w in waves), time.perf_counter()
     counter = {"started": 0, "done": 0}
     failure: str | None = None
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    pool = (
+        ProcessPoolExecutor(max_workers=jobs, initializer=worker_init, initargs=(os.getpid(),))
+        if jobs > 1
+        else None
+    )
 
     def start(spec: NotebookSpec) -> None:
         counter["started"] += 1
         run.entry(spec.name).update(status="running", metrics={}, error=None)
+        run.save()
         _say(f"[{counter['started']}/{total}] running {spec.name} ...")
 
     try:
@@ -246,6 +260,11 @@ def _run_waves(
                         failure = _finish(run, spec, future.result(), counter, total, t0, failure)
             if failure:
                 break
+    except BaseException:  # Ctrl-C, SIGTERM: no worker outlives the runner
+        if pool:
+            terminate_pool(pool)
+            pool = None
+        raise
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -280,6 +299,27 @@ def _finish(
     return failure
 
 
+def _start_tracking(run: _Run, params: Params, plan: RunPlan, root: Path, params_file: str) -> bool:
+    """Open the MLflow parent run before any parallel wave; True (and a message) on failure."""
+    try:  # creating a new SQLite store from two processes at once races its migrations
+        run.tracker = start_run_tracking(
+            params,
+            root,
+            run.dir.name,
+            [s.path for s in plan.selected],
+            {
+                "riskinsights.params_file": params_file,
+                "riskinsights.git_commit": run.data["git_commit"],
+            },
+        )
+    except Exception as exc:  # an unreachable server or an unwritable store: say where
+        print(f"run_all: tracking: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return True
+    if run.tracker is not None:
+        run.data["tracking"] = run.tracker.summary()
+    return False
+
+
 def _end_tracking(run: _Run) -> None:
     if run.tracker is None:
         return
@@ -289,86 +329,92 @@ def _end_tracking(run: _Run) -> None:
         print(f"run_all: tracking: could not end the MLflow parent run: {exc}", file=sys.stderr)
 
 
-def _point_latest(root: Path, run_dir: Path) -> None:
-    if run_dir.parent != root:
-        return
-    tmp = root / f".{LATEST}.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(run_dir.name, target_is_directory=True)
-    os.replace(tmp, root / LATEST)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the pipeline; exit code 0 ok, 1 a notebook failed, 2 bad input, 130 interrupted."""
-    args = build_parser().parse_args(argv)
-    partial = bool(args.only or args.start)
-    try:
-        if args.jobs < 1:
-            raise ValueError(f"--jobs: expected 1 or more, got {args.jobs}")
-        params = load_params(args.params, args.overrides)
-        if args.show_code:
-            params.run.show_code = True
-        specs = discover_notebooks(Path(args.notebooks))
-        selected = select_notebooks(specs, only=args.only, start=args.start)
-        check_parameters_match(selected, params, args.params)
-        root = _outputs_root(params)
-        run_dir = _choose_run_dir(args, root, partial)
-    except (ParamsError, ValueError) as exc:
-        print(f"run_all: {exc}", file=sys.stderr)
-        return 2
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    run = _Run(run_dir, params, str(args.params), specs)
+def _job_args(run: _Run, plan: RunPlan, params: Params) -> dict[str, tuple]:
     info = {
-        "Run": run_dir.name,
-        "Parameters": str(args.params),
+        "Run": run.dir.name,
+        "Parameters": str(run.data["params_file"]),
         "Git commit": run.data["git_commit"],
     }
-    try:  # before any parallel wave: creating the SQLite store twice at once races
-        run.tracker = start_run_tracking(
-            params,
-            root,
-            run_dir.name,
-            [s.path for s in selected],
-            {
-                "riskinsights.params_file": str(args.params),
-                "riskinsights.git_commit": info["Git commit"],
-            },
-        )
-    except Exception as exc:  # an unreachable server or an unwritable store: say where
-        print(f"run_all: tracking: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
-        return 2
-    if run.tracker is not None:
-        run.data["tracking"] = run.tracker.summary()
     job_args = {}
-    for spec in selected:
-        (run_dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
-        (run_dir / "notebooks").mkdir(exist_ok=True)
-        injected = notebook_parameters(spec, params, run_dir)
+    for spec in plan.selected:
+        (run.dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
+        (run.dir / "notebooks").mkdir(exist_ok=True)
+        injected = notebook_parameters(spec, params, run.dir)
         if run.tracker is not None:
             injected.update(run.tracker.parameters(spec.path, params))
         run.injected[spec.name] = injected
         job_args[spec.name] = (
             str(spec.path),
-            str(run_dir / "notebooks" / spec.path.name),
-            str(run_dir / "reports" / f"{spec.name}.html"),
+            str(run.dir / "notebooks" / spec.path.name),
+            str(run.dir / "reports" / f"{spec.name}.html"),
             injected,
             params.run.show_code,
             info,
             str(spec.path.parent),
+            DEMO_NOTICE if plan.key.is_demo else None,
         )
-    _say(f"RiskInsights run {run_dir.name}: {len(selected)} notebook(s) into {run_dir}")
+    return job_args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the pipeline; exit code 0 ok, 1 a notebook failed, 2 bad input, 130 interrupted."""
+    args = build_parser().parse_args(argv)
+    old_umask = private_files()  # run folders 0700, files 0600; workers and kernels inherit it
     try:
-        failure = _run_waves(run, execution_waves(selected), args.jobs, job_args)
-    except KeyboardInterrupt:
-        run.data.update(
-            status="interrupted", finished=dt.datetime.now().isoformat(timespec="seconds")
-        )
+        params, specs, plan, root = prepare(args)
+        lock, stale = open_run(plan, root)
+    except (ParamsError, ValueError, RunLocked) as exc:
+        os.umask(old_umask)
+        print(f"run_all: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        os.umask(old_umask)
+        print(f"run_all: {disk_full(exc) or exc}", file=sys.stderr)
+        return 1
+    for folder in stale:
+        _say(f"run_all: marked {folder.name} interrupted (its runner is gone)")
+    restore_env, restore_signals = export_key(plan.key), stop_on_signals()
+    try:
+        return _execute(args, params, specs, plan, root)
+    finally:
+        restore_signals()
+        restore_env()
+        lock.release()
+        os.umask(old_umask)
+
+
+def _execute(
+    args: argparse.Namespace, params: Params, specs: list[NotebookSpec], plan: RunPlan, root: Path
+) -> int:
+    run_dir = plan.run_dir
+    if plan.extracts is not None:  # the generator is not part of a run on own extracts
+        specs = [s for s in specs if s.section != GENERATOR_SECTION]
+    run = _Run(plan, params, str(args.params), specs)
+    if _start_tracking(run, params, plan, root, str(args.params)):
+        return 2
+    job_args = _job_args(run, plan, params)
+    _say(f"RiskInsights run {run_dir.name}: {len(plan.selected)} notebook(s) into {run_dir}")
+    if plan.key.is_demo:
+        _say("run_all: demo pseudonym key in use: pseudonyms are reversible (synthetic data only)")
+    try:
+        run.save()
+        failure = _run_waves(run, execution_waves(plan.selected), args.jobs, job_args)
+    except KeyboardInterrupt as exc:
+        mark_interrupted(run.data, reason=str(exc) or "SIGINT")
         run.save()
         _end_tracking(run)
         print("run_all: interrupted; this run does not become latest", file=sys.stderr)
         return 130
+    except OSError as exc:
+        message = disk_full(exc, run_dir)
+        if message is None:
+            raise
+        run.data.update(status="failed", finished=dt.datetime.now().isoformat(timespec="seconds"))
+        with contextlib.suppress(OSError):
+            run.save()
+        _end_tracking(run)
+        print(f"run_all: {message}", file=sys.stderr)
+        return 1
     for nb in run.data["notebooks"]:
         if nb["status"] in ("running", "pending"):
             nb["status"] = "skipped"
@@ -383,6 +429,6 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"report: {run_dir / 'index.html'}")
         return 1
     if run.data["status"] == "ok":
-        _point_latest(root, run_dir)
+        point_latest(root, run_dir)
     _say(f"done: {run_dir / 'index.html'}")
     return 0

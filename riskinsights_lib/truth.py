@@ -5,6 +5,10 @@ The truth files carry natural ids; the marts carry keyed hashes
 with the same key so that a model notebook can join the true probabilities to
 its mart on ``customer_id`` and ``snapshot_date``. Only evaluation code (the
 ceiling of a model, the recall of a detector) should call them.
+
+A bank's own extracts carry no truth: :func:`has_truth` tells the notebooks,
+:func:`no_truth_sentence` says so in one sentence; the figures that need truth
+are then left out of ``run.json`` (absent, not zero).
 """
 
 from __future__ import annotations
@@ -18,12 +22,29 @@ from riskinsights_lib.paths import RunPaths
 from riskinsights_lib.privacy import pseudonymise
 
 __all__ = [
+    "has_truth",
+    "no_truth_sentence",
     "load_default_truth",
     "load_churn_truth",
     "load_anomaly_truth",
     "load_dirty_rows",
     "load_oracle",
 ]
+
+
+def has_truth(paths: RunPaths | str | Path) -> bool:
+    """True when the run has a ground-truth folder (synthetic runs; never a bank's own extracts)."""
+    folder = paths.truth if isinstance(paths, RunPaths) else Path(paths) / "truth"
+    return folder.is_dir()
+
+
+def no_truth_sentence(what: str, shown: str = "what follows does not need it") -> str:
+    """The one sentence a truth-dependent section shows when the run has no ground truth.
+
+    >>> no_truth_sentence("the oracle ceiling")[:44]
+    'These extracts carry no ground truth, so the'
+    """
+    return f"These extracts carry no ground truth, so {what} cannot be computed; {shown}."
 
 
 def _truth_dir(paths: RunPaths | str | Path) -> Path:

@@ -111,3 +111,34 @@ def postgres_server():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_run(tmp_path_factory) -> RunPaths:
+    """A small bank (3,000 customers, CI scale) on which the real notebooks 04, 05 and 06 ran.
+
+    Built like ``tiny_run`` (generator + datamart) but big enough for the
+    scorecard's stepwise selection; the scoring-service tests serve its
+    ``models/`` and compare the API with what the notebooks wrote.
+    """
+    from riskinsights_lib.datamart import build_datamart
+    from riskinsights_lib.generate import generate_bank
+    from riskinsights_lib.paths import PROJECT_ROOT
+    from riskinsights_lib.privacy import pseudonym_key
+    from riskinsights_lib.runner import main as run_all
+
+    paths = RunPaths(tmp_path_factory.mktemp("served_run") / "run").ensure()
+    generate_bank(paths.root, n_customers=3000, start_date="2023-01-01", n_months=24,
+                  snapshots=SNAPSHOTS, seed=11, tx_per_customer_month=2.0, anomaly_rate=0.003,
+                  dirty_row_rate=0.001, progress=False)  # fmt: skip
+    build_datamart(paths.raw, paths.datamart, run_id=paths.root.name, snapshots=SNAPSHOTS,
+                   pseudonym_key=pseudonym_key(TINY_KEY), progress=False)  # fmt: skip
+    overrides = [
+        "default_scoring.n_bootstrap=10",
+        "churn_prediction.n_bootstrap=10",
+        "anomaly_exploration.lof_fit_rows=1000",
+    ]
+    args = ["--params", str(PROJECT_ROOT / "params" / "ci.yaml"), "--run-dir", str(paths.root)]
+    args += ["--only", "04,05,06", "--jobs", "2"] + [a for o in overrides for a in ("-p", o)]
+    assert run_all(args) == 0, "notebooks 04-06 failed on the served run"
+    return paths

@@ -16,6 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
+from riskinsights_lib.datamart.contract import CsvDialect
+from riskinsights_lib.datamart.extracts import inspect_file
+from riskinsights_lib.datamart.load import source_files
 from riskinsights_lib.datamart.quality import REJECT_DDL, judge_source, write_rejects
 from riskinsights_lib.datamart.sources import source_by_name
 
@@ -55,6 +58,22 @@ def _write_transactions(path) -> None:
     pcsv.write_csv(table, path)
 
 
+def inspect_extracts_of(con, raw, source):
+    """The checked files of one source (as the build does before judging)."""
+    return [
+        inspect_file(
+            con,
+            path,
+            path.relative_to(raw.parent).as_posix(),
+            source,
+            dialect=CsvDialect(),
+            require_controls=False,
+            work_dir=raw.parent / "work",
+        )
+        for path in source_files(raw, source.name)
+    ]
+
+
 def test_reject_row_numbers_survive_a_parallel_read(tmp_path):
     raw = tmp_path / "raw"
     (raw / "transactions").mkdir(parents=True)
@@ -67,7 +86,8 @@ def test_reject_row_numbers_survive_a_parallel_read(tmp_path):
     con.execute("CREATE VIEW cln_countries AS SELECT 'IE' AS country_code")
     con.execute('CREATE TABLE _idmap ("natural" VARCHAR, hashed VARCHAR)')
     source = source_by_name("transactions")
-    judged = judge_source(con, raw, source, history_end=dt.date(2023, 12, 31))
+    files = inspect_extracts_of(con, raw, source)
+    judged = judge_source(con, files, source, history_end=dt.date(2023, 12, 31))
     con.execute(REJECT_DDL)
     write_rejects(con, judged, "order-test")
 

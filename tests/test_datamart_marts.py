@@ -27,7 +27,8 @@ def _table(db, table: str) -> pd.DataFrame:
 
 def _truncate_after(raw_src, raw_dst, cutoff: dt.date) -> None:
     """Copy a raw layer dropping every row dated after ``cutoff`` and blanking later close dates."""
-    shutil.copytree(raw_src, raw_dst)
+    # the files change, so their control files no longer hold: left behind
+    shutil.copytree(raw_src, raw_dst, ignore=shutil.ignore_patterns("*.ctl.json"))
     end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
 
     def keep(frame: pd.DataFrame, col: str) -> pd.Series:

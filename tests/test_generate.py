@@ -76,7 +76,7 @@ def test_files_do_not_depend_on_the_number_of_worker_threads(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     _generate(one, workers=1, **small)
     summary = _generate(two, workers=2, **small)
-    assert len(list((two / "raw" / "transactions").glob("part-*"))) == 5  # 300 / 70 parts
+    assert len(list((two / "raw" / "transactions").glob("part-*.csv"))) == 5  # 300 / 70 parts
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     for rel in files:
         assert (one / rel).read_bytes() == (two / rel).read_bytes(), f"{rel} differs"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from riskinsights_lib.params import ParamsError, apply_overrides, validate_params
+import pytest
+import yaml
+
+from riskinsights_lib.params import Params, ParamsError, apply_overrides, validate_params
 from riskinsights_lib.publish import (
     PublishError,
     PublishTargetError,
@@ -16,6 +19,7 @@ from riskinsights_lib.publish import (
 )
 
 SECRET = "s3cr3t-Pa55"
+CI_PARAMS = Path(__file__).resolve().parents[1] / "params" / "ci.yaml"
 
 
 @pytest.mark.parametrize(
@@ -44,7 +48,8 @@ def test_refused_forms_never_echo_the_password(spec):
 
 
 def test_params_refuse_a_password_in_the_url():
-    data = apply_overrides({}, [f"bi_reporting.publish=postgresql://bi:{SECRET}@db/x"])
+    full = yaml.safe_load(CI_PARAMS.read_text())  # parameter files must be complete
+    data = apply_overrides(full, [f"bi_reporting.publish=postgresql://bi:{SECRET}@db/x"])
     with pytest.raises(ParamsError) as err:
         validate_params(data, "params/ci.yaml")
     message = str(err.value)
@@ -52,7 +57,7 @@ def test_params_refuse_a_password_in_the_url():
 
 
 def test_params_default_is_off():
-    section = validate_params({}, "x").bi_reporting
+    section = Params().bi_reporting
     assert section.publish == "" and section.publish_schema == "riskinsights"
 
 
@@ -92,3 +97,28 @@ def test_publish_with_a_bad_target_fails_in_one_line(tiny_run):
     finally:
         con.close()
     assert SECRET not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_types_follow_arrow_and_unsupported_ones_name_the_column():
+    import pandas as pd
+    import pyarrow as pa
+
+    from riskinsights_lib.publish.ddl import UnsupportedTypeError, create_table_sql
+    from riskinsights_lib.publish.plan import frame_to_arrow
+
+    frame = pd.DataFrame(
+        {
+            "month_end": pd.to_datetime(["2024-01-31", "2024-02-29"]),
+            "ts": pd.to_datetime(["2024-01-31 10:00", "2024-02-29 00:00"]),
+            "n": pd.array([1, 2], dtype="uint16"),
+            "share": [0.5, None],
+            "segment": ["mass", "private"],
+        }
+    )
+    table = frame_to_arrow(frame)
+    sql = create_table_sql("s", "kpi_x", table.schema)
+    assert '"month_end" date' in sql and '"ts" timestamp' in sql
+    assert '"n" integer' in sql and '"share" double precision' in sql and '"segment" text' in sql
+    odd = pa.schema([("tags", pa.list_(pa.string()))])
+    with pytest.raises(UnsupportedTypeError, match=r"kpi_x\.tags"):
+        create_table_sql("s", "kpi_x", odd)

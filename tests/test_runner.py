@@ -3,72 +3,20 @@
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from tiny_project import make_project, notebook, run
 
 from riskinsights_lib.manifest import validate_run
-from riskinsights_lib.runner import main
-
-RECORD = "from riskinsights_lib.record import record_metrics\n"
-
-
-def _notebook(folder: Path, name: str, body: str, depends_on=(), params: str = "") -> None:
-    cells = [
-        new_markdown_cell(f"# {name}\nA tiny notebook for the runner tests."),
-        new_code_cell(f'run_dir: str = "scratch"\nseed: int = 1\n{params}'),
-        new_markdown_cell("## 1. Work"),
-        new_code_cell(body),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["riskinsights"] = {"depends_on": list(depends_on)}
-    nbformat.write(nb, folder / f"{name}.ipynb")
 
 
 @pytest.fixture()
 def project(tmp_path, monkeypatch):
     """A notebook folder 01 -> 02 -> {03, 04}, a params file and an empty outputs root."""
-    books = tmp_path / "notebooks"
-    books.mkdir()
-    _notebook(
-        books,
-        "01_alpha",
-        "from pathlib import Path\n(Path(run_dir) / 'raw').mkdir(parents=True, exist_ok=True)\n"
-        "(Path(run_dir) / 'raw' / 'x.csv').write_text('a\\n1\\n2\\n')\n"
-        + RECORD
-        + "record_metrics(run_dir, '01_alpha', {'rows': 2, 'seed_seen': seed})",
-    )
-    _notebook(
-        books,
-        "02_beta",
-        "from pathlib import Path\nassert (Path(run_dir) / 'raw' / 'x.csv').exists()\n"
-        + RECORD
-        + "record_metrics(run_dir, '02_beta', {'ok': True})",
-        depends_on=["01_alpha"],
-    )
-    for name in ("03_gamma", "04_delta"):
-        _notebook(
-            books,
-            name,
-            RECORD + f"record_metrics(run_dir, '{name}', {{'score': 0.5, 'by_type': {{'a': 1}}}})",
-            depends_on=["02_beta"],
-        )
-    params = tmp_path / "p.yaml"
-    params.write_text(yaml.safe_dump({"run": {"seed": 7}}))
-    outputs = tmp_path / "outputs"
-    monkeypatch.setenv("RISKINSIGHTS_OUTPUTS", str(outputs))
-    return {"books": books, "params": params, "outputs": outputs}
+    return make_project(tmp_path, monkeypatch)
 
 
 def _run(project, *extra) -> int:
-    return main(["--params", str(project["params"]), "--notebooks", str(project["books"]), *extra])
+    return run(project, *extra)
 
 
 def _only_run(outputs: Path) -> Path:
@@ -117,7 +65,7 @@ def test_success_writes_reports_run_json_and_latest(project):
 @pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_failing_notebook_stops_keeps_traceback_and_exits_nonzero(project, capsys, jobs):
-    _notebook(
+    notebook(
         project["books"],
         "02_beta",
         "raise ValueError('planned failure in beta')",

@@ -73,6 +73,7 @@ from riskinsights_lib.anomaly.narrative import (
     top_reasons_table,
     type_recall_reading,
 )
+from riskinsights_lib.anomaly.persist import load_detector, save_detector
 from riskinsights_lib.anomaly.phrases import MART_PHRASES, MART_REASON_GROUPS
 from riskinsights_lib.anomaly.queue import review_queue
 from riskinsights_lib.anomaly.scoring import score_detectors
@@ -139,4 +140,6 @@ __all__ = [
     "review_queue",
     "threshold_for_budget",
     "top_k_mask",
+    "save_detector",
+    "load_detector",
 ]

@@ -24,6 +24,7 @@ from riskinsights_lib.churn.explain import (
     humanise,
     reason_text,
     top_reasons,
+    typical_ranges,
 )
 from riskinsights_lib.churn.gains import (
     classification_table,
@@ -81,4 +82,5 @@ __all__ = [
     "targeting_table",
     "top_decile_lift",
     "top_reasons",
+    "typical_ranges",
 ]

@@ -8,6 +8,7 @@ of the SHAP values equals the model's margin output.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -16,13 +17,25 @@ import xgboost as xgb
 
 from riskinsights_lib.churn.model import ChurnModel
 
-__all__ = ["explain", "global_importance", "top_reasons", "reason_text", "humanise"]
+__all__ = [
+    "explain",
+    "global_importance",
+    "top_reasons",
+    "typical_ranges",
+    "reason_text",
+    "humanise",
+]
 
 logger = logging.getLogger(__name__)
 
 
-def explain(model: ChurnModel, df: pd.DataFrame) -> shap.Explanation:
+def explain(
+    model: ChurnModel, df: pd.DataFrame, *, explainer: shap.TreeExplainer | None = None
+) -> shap.Explanation:
     """SHAP values of ``model`` on the rows of ``df``.
+
+    Pass ``explainer`` (a ``shap.TreeExplainer`` of ``model.booster``) to reuse one
+    across calls, as a scoring service does; by default one is built per call.
 
     Returns a :class:`shap.Explanation` with ``values`` (rows x features, log-odds),
     ``base_values`` (the expected value, per row), ``data`` (numeric matrix;
@@ -32,7 +45,7 @@ def explain(model: ChurnModel, df: pd.DataFrame) -> shap.Explanation:
     if len(df) == 0:
         raise ValueError("df: expected at least one row to explain")
     matrix = model.matrix(df)
-    explainer = shap.TreeExplainer(model.booster)
+    explainer = explainer if explainer is not None else shap.TreeExplainer(model.booster)
     values = explainer.shap_values(xgb.DMatrix(matrix, enable_categorical=True))
     base = float(np.ravel(explainer.expected_value)[0])
     numeric = matrix.copy()
@@ -96,14 +109,43 @@ def reason_text(
     return f"{label} is {value}"
 
 
+def typical_ranges(
+    explanation: shap.Explanation | pd.DataFrame,
+) -> dict[str, tuple[float, float]]:
+    """Interquartile range of every numeric feature over the explained rows.
+
+    Pass the explanation, or the DataFrame of the rows' features (same result,
+    no SHAP). Keep the ranges of a reference population (e.g. the out-of-time
+    snapshot) to word the reasons of a few new rows the same way
+    (``top_reasons(..., bounds=)``).
+    """
+    if isinstance(explanation, pd.DataFrame):
+        names = list(explanation.columns)
+        raw = explanation.astype(object).where(explanation.notna(), None).to_numpy()
+    else:
+        names = list(explanation.feature_names)
+        raw = explanation.display_data if explanation.display_data is not None else explanation.data
+    raw = np.asarray(raw, dtype=object)
+    bounds = {}
+    for j, name in enumerate(names):
+        col = pd.to_numeric(pd.Series(raw[:, j]), errors="coerce").astype(float)
+        if col.notna().sum() and col.notna().sum() == pd.Series(raw[:, j]).notna().sum():
+            bounds[name] = (float(col.quantile(0.25)), float(col.quantile(0.75)))
+    return bounds
+
+
 def top_reasons(
-    explanation: shap.Explanation, index: pd.Index | None = None, *, n: int = 3
+    explanation: shap.Explanation,
+    index: pd.Index | None = None,
+    *,
+    n: int = 3,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """The ``n`` features pushing each row's churn risk up the most, in words.
 
     Only features with a positive SHAP value count as reasons; rows with fewer
-    get empty strings. Numeric values are called low or high against the
-    interquartile range of the explained rows.
+    get empty strings. Numeric values are called low or high against ``bounds``
+    (default: the interquartile range of the explained rows, :func:`typical_ranges`).
 
     Returns a DataFrame indexed by ``index`` with columns ``reason_1..reason_n``.
     """
@@ -113,11 +155,7 @@ def top_reasons(
     raw = explanation.display_data if explanation.display_data is not None else explanation.data
     raw = np.asarray(raw, dtype=object)
     names = list(explanation.feature_names)
-    bounds = {}
-    for j, name in enumerate(names):
-        col = pd.to_numeric(pd.Series(raw[:, j]), errors="coerce").astype(float)
-        if col.notna().sum() and col.notna().sum() == pd.Series(raw[:, j]).notna().sum():
-            bounds[name] = (float(col.quantile(0.25)), float(col.quantile(0.75)))
+    bounds = typical_ranges(explanation) if bounds is None else dict(bounds)
     order = np.argsort(-values, axis=1, kind="stable")[:, :n]
     rows = []
     for i in range(values.shape[0]):

@@ -26,10 +26,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from riskinsights_lib.datamart.checks import run_checks
+from riskinsights_lib.datamart.contract import CsvDialect
+from riskinsights_lib.datamart.errors import ExtractError
+from riskinsights_lib.datamart.extracts import ExtractsReport, inspect_extracts
 from riskinsights_lib.datamart.quality import (
     REJECT_DDL,
     check_reject_rate,
-    derive_history_end,
+    derive_history,
     judge_source,
     reconciliation,
     write_rejects,
@@ -76,6 +79,12 @@ class EtlSummary:
     db_path: str
     history_end: dt.date
     home_country: str
+    history_start: dt.date | None = None
+    controls_checked: int = 0
+    controls_missing: int = 0
+    controls_failed: int = 0
+    missing_optional_columns: dict[str, list[str]] = field(default_factory=dict)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     rejects_by_reason: dict[str, dict[str, int]] = field(default_factory=dict)
     checks_failed: int = 0
@@ -89,6 +98,7 @@ class EtlSummary:
         """Plain JSON-able values (dates as ISO strings)."""
         out = asdict(self)
         out["history_end"] = self.history_end.isoformat()
+        out["history_start"] = self.history_start.isoformat() if self.history_start else None
         return out
 
 
@@ -234,6 +244,25 @@ def _derive_home_country(con: duckdb.DuckDBPyConnection) -> str:
     return rows[0][0] if rows else "unknown"
 
 
+def _missing_columns(extracts: ExtractsReport) -> dict[str, tuple[str, list[str], int]]:
+    return {
+        f.name: (source, list(f.missing_optional), f.rows)
+        for source, files in extracts.files.items()
+        for f in files
+        if f.missing_optional
+    }
+
+
+def _extract_fields(extracts: ExtractsReport) -> dict:
+    return {
+        "controls_checked": extracts.controls_checked,
+        "controls_missing": extracts.controls_missing,
+        "controls_failed": extracts.controls_failed,
+        "missing_optional_columns": extracts.missing_optional,
+        "extra_columns": extracts.extra_columns,
+    }
+
+
 def build_datamart(
     raw_dir: str | os.PathLike,
     db_path: str | os.PathLike,
@@ -244,6 +273,9 @@ def build_datamart(
     max_reject_rate: float = 0.02,
     feature_lookback_months: int = 6,
     history_end: dt.date | None = None,
+    history_start: dt.date | None = None,
+    dialect: CsvDialect | None = None,
+    require_controls: bool = False,
     home_country: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
@@ -262,6 +294,11 @@ def build_datamart(
     max_reject_rate : stop with :class:`RejectRateError` when a source rejects more.
     feature_lookback_months : month ends of history behind each snapshot's features.
     history_end : last day of the history; derived from the balances when None.
+    history_start : first day of the history; derived from the balances when None.
+    dialect : encoding, delimiter and quote of the CSV extracts (UTF-8, comma, double quote
+        when None).
+    require_controls : stop when an extract has no control file (else a warning, counted
+        in ``controls_missing``).
     home_country : the bank's country (ISO alpha-2); the most frequent merchant
         country when None.
     memory_limit : DuckDB memory limit (e.g. ``"3GB"``); DuckDB's default when None.
@@ -293,6 +330,7 @@ def build_datamart(
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
     stages = [
+        "check extracts",
         "read and judge raw rows",
         "quarantine",
         "dimensions",
@@ -310,6 +348,7 @@ def build_datamart(
         return time.perf_counter()
 
     spill_dir = db_path.parent / ".duckdb_tmp"  # DuckDB spills here beyond its memory limit
+    work_dir = db_path.parent / ".extracts_tmp"  # transcoded copies of cp1252 extracts
     con = duckdb.connect(str(tmp))
     try:
         con.execute("SET enable_progress_bar = false")  # the stage bar below says enough
@@ -319,10 +358,28 @@ def build_datamart(
             con.execute(f"SET threads = {int(threads)}")
         con.execute(f"SET temp_directory = '{spill_dir}'")
         t0 = time.perf_counter()
-        end = history_end or derive_history_end(con, raw_dir)
+        extracts = inspect_extracts(
+            con,
+            raw_dir,
+            dialect=dialect or CsvDialect(),
+            require_controls=require_controls,
+            work_dir=work_dir,
+        )
+        t0 = done("check extracts", t0)
+        derived = derive_history(con, extracts.files)
+        end, begin = history_end or derived[1], history_start or derived[0]
         judged = {}
         for source in SOURCES:  # parents first: orphans are judged against loaded rows
-            judged[source.name] = judge_source(con, raw_dir, source, history_end=end)
+            try:
+                judged[source.name] = judge_source(
+                    con, extracts.files[source.name], source, history_end=end, history_start=begin
+                )
+            except (duckdb.InvalidInputException, duckdb.ConversionException):
+                # the checks above parsed every file: this is unexpected; never quote DuckDB
+                raise ExtractError(
+                    f"{source.name}: an extract could not be read while loading "
+                    "(it changed after it was checked?)"
+                ) from None
             check_reject_rate(con, judged[source.name], max_reject_rate)
         t0 = done("read and judge raw rows", t0)
 
@@ -368,7 +425,7 @@ def build_datamart(
             con.execute(f"DROP TABLE {temp}")  # free their memory for the checks
         t0 = done("model marts", t0)
 
-        checks = run_checks(con, run_id)
+        checks = run_checks(con, run_id, missing_columns=_missing_columns(extracts))
         write_table_metadata(con, run_id)
         done("checks", t0)
         table_rows = {
@@ -381,12 +438,12 @@ def build_datamart(
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
-        shutil.rmtree(spill_dir, ignore_errors=True)
         raise
     finally:
         bar.close()
+        shutil.rmtree(spill_dir, ignore_errors=True)
+        shutil.rmtree(work_dir, ignore_errors=True)
     con.close()
-    shutil.rmtree(spill_dir, ignore_errors=True)
     os.replace(tmp, db_path)
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
 
@@ -397,7 +454,9 @@ def build_datamart(
         run_id=run_id,
         db_path=str(db_path),
         history_end=end,
+        history_start=begin,
         home_country=home,
+        **_extract_fields(extracts),
         sources={
             r.source: {
                 "raw_rows": int(r.raw_rows),

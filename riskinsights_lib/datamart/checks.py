@@ -156,13 +156,34 @@ def quality_checks() -> list[dict[str, str]]:
     return checks
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """Run :func:`quality_checks`, write ``etl_check`` and return it."""
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    missing_columns: dict[str, tuple[str, list[str], int]] | None = None,
+) -> pd.DataFrame:
+    """Run :func:`quality_checks`, write ``etl_check`` and return it.
+
+    ``missing_columns`` maps a raw file to ``(source, optional columns absent from it,
+    its rows)``: each absent column is one failed ``contract`` check (its rows loaded it
+    as empty), so that a missing column is never a silent all-NULL.
+    """
     rows = []
     for check in quality_checks():
         sql = check["sql"].replace("$run_id", _literal(run_id))
         failed = int(con.execute(sql).fetchall()[0][0])
         rows.append({k: v for k, v in check.items() if k != "sql"} | {"failed_rows": failed})
+    for file, (source, columns, n_rows) in (missing_columns or {}).items():
+        for column in columns:
+            rows.append(
+                {
+                    "check_name": f"column_present_{file}_{column}",
+                    "table_name": source,
+                    "column_name": column,
+                    "check_type": "contract",
+                    "failed_rows": max(int(n_rows), 1),
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["passed"] = frame["failed_rows"] == 0
     frame["run_id"] = run_id

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from riskinsights_lib.datamart.controls import ControlTotals, write_control
+from riskinsights_lib.datamart.sources import MONEY_COLUMNS
 
 __all__ = ["SNAPSHOTS", "make_clean_raw", "write_raw"]
 
@@ -328,15 +332,66 @@ def _bad_rows(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int, str, dict
         ),
         ("transactions", 6, "duplicate_id", row("transactions", 6) | {"amount": "9.99"}),
     ]
+    # ids spelled as null tokens, numbers with separators, dates before the history
+    bad += [
+        ("transactions", 7, "null_token", row("transactions", 7) | {"transaction_id": "NULL"}),
+        (
+            "transactions",
+            8,
+            "number_format",
+            row("transactions", 8) | {"transaction_id": "T90000000005", "amount": "1_000"},
+        ),
+        (
+            "transactions",
+            9,
+            "past_date",
+            row("transactions", 9)
+            | {"transaction_id": "T90000000006", "ts": "1970-01-01 00:00:00"},
+        ),
+        (
+            "transactions",
+            10,
+            "null_token",
+            row("transactions", 10) | {"transaction_id": "T90000000007", "account_id": "N/A"},
+        ),
+        ("balances", 7, "null_token", row("balances", 7) | {"account_id": "-"}),
+        ("balances", 8, "number_format", row("balances", 8) | {"balance": "1,000.50"}),
+        ("balances", 9, "past_date", row("balances", 9) | {"month_end": "1970-01-31"}),
+        (
+            "accounts",
+            7,
+            "null_token",
+            row("accounts", 7) | {"account_id": "A90000006", "customer_id": "null"},
+        ),
+        (
+            "accounts",
+            8,
+            "past_date",
+            row("accounts", 8) | {"account_id": "A90000005", "open_date": "1899-12-31"},
+        ),
+        (
+            "customers",
+            6,
+            "past_date",
+            row("customers", 6) | {"customer_id": "C9000003", "onboarding_date": "1800-05-01"},
+        ),
+        (
+            "customer_attributes",
+            6,
+            "number_format",
+            row("customer_attributes", 6) | {"annual_income": "45,000"},
+        ),
+    ]
     return bad
 
 
 def write_raw(
-    frames: dict[str, pd.DataFrame], raw_dir: Path, *, dirty: bool = True
+    frames: dict[str, pd.DataFrame], raw_dir: Path, *, dirty: bool = True, controls: bool = True
 ) -> pd.DataFrame:
     """Write ``frames`` as the raw CSV layer (transactions in two parts), optionally
-    with one bad row per reason inserted right after its genuine row; return the
-    expected rejects (source, file, row_number, reason)."""
+    with one bad row per reason inserted right after its genuine row, each file with
+    its control file (``controls``); return the expected rejects (source, file,
+    row_number, reason)."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     text = {k: v.astype(object).where(v.notna(), "").astype(str) for k, v in frames.items()}
     bad = _bad_rows(frames) if dirty else []
@@ -361,6 +416,10 @@ def write_raw(
             parts = [(raw_dir / f"{source}.csv", out, flags)]
         for path, part, part_flags in parts:
             part.to_csv(path, index=False)
+            if controls:
+                totals = ControlTotals(MONEY_COLUMNS)
+                totals.add(pa.Table.from_pandas(part, preserve_index=False))
+                write_control(path, totals.control(path))
             for n, reason in enumerate(part_flags, start=1):
                 if reason:
                     expected.append(

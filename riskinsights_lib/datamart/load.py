@@ -1,29 +1,32 @@
 """Read the raw extracts as text, file by file, so that nothing is lost.
 
 Every raw file is read with all columns as ``VARCHAR`` (Parquet columns are
-cast to text). :func:`raw_files` gives, per file, an SQL subquery with the
+cast to text). A :class:`RawFile` holds, per file, an SQL subquery with the
 contract's columns as ``raw__<column>``; the rows are never copied as text:
 :mod:`riskinsights_lib.datamart.quality` types and judges them straight from
-the files and keeps the text of the rows it rejects only.
+the files and keeps the text of the rows it rejects only. CSV is read as RFC
+4180 with the dialect of the parameters and the column names of the header as
+:mod:`riskinsights_lib.datamart.extracts` read it (no sniffing: a row with the
+wrong number of fields is an error, not a new column).
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
+from riskinsights_lib.datamart.contract import CsvDialect
 
-from riskinsights_lib.datamart.sources import Source
-
-__all__ = ["RawFile", "raw_files", "source_files", "union_all"]
-
-log = logging.getLogger(__name__)
+__all__ = ["RawFile", "csv_reader", "parquet_reader", "source_files", "select_raw", "union_all"]
 
 
-def _quote(path: Path) -> str:
+def sql_path(path: Path) -> str:
+    """``path`` as an SQL string literal."""
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _char(char: str) -> str:
+    return "'" + char.replace("'", "''") + "'"
 
 
 def source_files(raw_dir: Path, source: str) -> list[Path]:
@@ -46,48 +49,58 @@ def source_files(raw_dir: Path, source: str) -> list[Path]:
     return files
 
 
-def _reader(path: Path) -> str:
-    if path.suffix == ".parquet":
-        return f"read_parquet({_quote(path)})"
+def csv_reader(path: Path, columns: list[str], dialect: CsvDialect) -> str:
+    """``read_csv`` of ``path`` as RFC 4180: header skipped, ``columns`` by position, all text.
+
+    No sniffing and no ``null_padding`` (which the parallel scanner refuses with quoted
+    line breaks): a row with the wrong number of fields fails the read, and
+    :mod:`~riskinsights_lib.datamart.diagnose` names its line. ``path`` is UTF-8 or
+    Latin-1 (cp1252 files are transcoded to UTF-8 first).
+    """
+    names = ", ".join(f"{_char(c)}: 'VARCHAR'" for c in columns)
+    encoding = "latin-1" if dialect.encoding == "latin-1" else "utf-8"
     return (
-        f"read_csv({_quote(path)}, header = true, all_varchar = true, null_padding = true, "
-        "strict_mode = false, quote = '\"', escape = '\"')"
+        f"read_csv({sql_path(path)}, header = true, auto_detect = false, "
+        f"columns = {{{names}}}, delim = {_char(dialect.delimiter)}, "
+        f"quote = {_char(dialect.quote)}, escape = {_char(dialect.quote)}, "
+        f"encoding = '{encoding}')"
     )
+
+
+def parquet_reader(path: Path) -> str:
+    """``read_parquet`` of ``path``."""
+    return f"read_parquet({sql_path(path)})"
 
 
 @dataclass(frozen=True)
 class RawFile:
-    """One raw file: its path relative to the run folder (as in ``truth/dirty_rows.csv``)
-    and an SQL subquery reading its rows in file order, the contract's columns as text."""
+    """One raw file: its path relative to the run folder (as in ``truth/dirty_rows.csv``),
+    an SQL subquery reading its rows in file order (the contract's columns as text), and
+    what its header lacked or added."""
 
     name: str
     scan: str
+    missing_optional: tuple[str, ...] = ()
+    extra_columns: tuple[str, ...] = ()
+    rows: int = 0
+    control: str = "missing"  # "checked" or "missing"
+    sums: dict = field(default_factory=dict)
 
 
-def raw_files(con: duckdb.DuckDBPyConnection, raw_dir: Path, source: Source) -> list[RawFile]:
-    """The files of ``source`` in name order, each as a :class:`RawFile`.
+def select_raw(reader: str, present: dict[str, str], contract_columns: list[str]) -> str:
+    """Subquery: each contract column as ``raw__<column>`` text; ``present`` maps a contract
+    column to its name in the reader (columns absent from the file are NULL)."""
 
-    Columns of the contract missing from a file are read as NULL (the row then
-    fails its own rules); extra columns are ignored.
-    """
-    base = Path(raw_dir).resolve().parent
-    out = []
-    for path in source_files(raw_dir, source.name):
-        present = {
-            row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()
-        }
-        missing = [c for c in source.column_names if c not in present]
-        if missing:
-            log.warning("%s: columns %s missing from %s", source.name, missing, path.name)
-        select = ", ".join(
-            f'CAST("{c}" AS VARCHAR) AS "raw__{c}"'
-            if c in present
-            else f'CAST(NULL AS VARCHAR) AS "raw__{c}"'
-            for c in source.column_names
-        )
-        name = path.resolve().relative_to(base).as_posix()
-        out.append(RawFile(name, f"(SELECT {select} FROM {_reader(path)})"))
-    return out
+    def quoted(c: str) -> str:
+        return '"' + present[c].replace('"', '""') + '"'
+
+    select = ", ".join(
+        f'CAST({quoted(c)} AS VARCHAR) AS "raw__{c}"'
+        if c in present
+        else f'CAST(NULL AS VARCHAR) AS "raw__{c}"'
+        for c in contract_columns
+    )
+    return f"(SELECT {select} FROM {reader})"
 
 
 def union_all(files: list[RawFile]) -> str:

@@ -4,13 +4,14 @@
 casts each value with ``TRY_CAST`` and judges each row by the rules of its
 :class:`~riskinsights_lib.datamart.sources.Source`. The first broken rule wins,
 in the order of :data:`~riskinsights_lib.datamart.sources.REJECT_REASONS`
-(the order of docs/data_contract.md): missing key, unparseable value, orphan
-foreign key, value out of range, date in the future, then duplicate id among
-the rows that passed (the first in file order is kept). The judged rows go to
+(the order of docs/data_contract.md): missing key, null token, number format,
+unparseable value, orphan foreign key, value out of range, date before the
+history, date after it, then duplicate id among the rows that passed (the first in file order is kept). The judged rows go to
 the temp table ``_judged_<name>`` (typed; rule number; the raw text, personal
 data masked, of the rows rejected or whose key repeats); the view ``cln_<name>``
 holds the loaded ones. :func:`write_rejects` copies the rejected rows into
-``etl_reject`` with their original values as JSON, natural ids hashed.
+``etl_reject`` with their original values as JSON, natural ids hashed and
+personal data masked by column and by content (:data:`~riskinsights_lib.datamart.contract.PII_PATTERNS`).
 
 Two facts are learnt in one pass over the files before judging, so that the
 judging pass needs no join with another large table and keeps file order: the
@@ -22,21 +23,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from riskinsights_lib.datamart.load import RawFile, raw_files, union_all
+from riskinsights_lib.datamart.contract import HISTORY_MIN_MONTH_SHARE, HISTORY_SOURCE
+from riskinsights_lib.datamart.load import RawFile, union_all
+from riskinsights_lib.datamart.rules import (
+    compile_rules,
+    raw_json,
+    raw_record,
+    sql_str,
+    trimmed,
+    typed,
+)
 from riskinsights_lib.datamart.sources import Source, source_by_name
 
 __all__ = [
     "Judged",
     "RejectRateError",
     "REJECT_DDL",
-    "derive_history_end",
+    "derive_history",
     "judge_source",
     "repeated_hashes",
     "write_rejects",
@@ -45,8 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-MASK = "***"
 
 REJECT_DDL = """
 CREATE TABLE IF NOT EXISTS etl_reject (
@@ -72,134 +78,6 @@ class RejectRateError(RuntimeError):
         )
 
 
-def _trimmed(columns: list[str]) -> str:
-    """Select list: each raw ``raw__<col>`` trimmed, empty as NULL, as ``txt__<col>``.
-
-    Computed once per value in an inner query; every cast and rule reads it."""
-    return ", ".join(f'NULLIF(TRIM("raw__{c}"), \'\') AS "txt__{c}"' for c in columns)
-
-
-def _text(col: str, alias: str = "t") -> str:
-    """The trimmed raw text of ``col`` (``txt__<col>`` of :func:`_trimmed`)."""
-    prefix = f"{alias}." if alias else ""
-    return f'{prefix}"txt__{col}"'
-
-
-def _typed(col: str, sql_type: str) -> str:
-    text = _text(col, alias="")
-    if sql_type == "VARCHAR":
-        return text
-    if sql_type == "BOOLEAN":
-        return (
-            f"CASE lower({text}) WHEN '1' THEN true WHEN '0' THEN false "
-            f"WHEN 'yes' THEN true WHEN 'no' THEN false ELSE TRY_CAST({text} AS BOOLEAN) END"
-        )
-    if sql_type in ("DOUBLE", "INTEGER", "BIGINT"):
-        # A number must be finite: 'nan' and 'inf' parse as DOUBLE but are no amounts.
-        return (
-            f"CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) "
-            f"THEN TRY_CAST({text} AS {sql_type}) END"
-        )
-    return f"TRY_CAST({text} AS {sql_type})"
-
-
-def _qualified_row_rule(source: Source) -> str:
-    """``source.row_rule`` with every column name quoted and taken from ``t``."""
-    names = sorted(source.column_names, key=len, reverse=True)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
-    return pattern.sub(lambda m: f't."{m.group(1)}"', source.row_rule or "false")
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _rules(source: Source, history_end: dt.date) -> list[tuple[str, str, str]]:
-    """``(reason, condition, detail)`` in judging order, on ``t`` (typed and raw columns)."""
-    rules: list[tuple[str, str, str]] = []
-    for key in source.key:
-        rules.append(("missing_key", f"{_text(key)} IS NULL", f"{key} is empty"))
-    for c in source.columns:
-        if c.sql_type != "VARCHAR":
-            rules.append(
-                (
-                    "unparseable_value",
-                    f'{_text(c.name)} IS NOT NULL AND t."{c.name}" IS NULL',
-                    f"{c.name} is not a valid {c.sql_type.lower()}",
-                )
-            )
-    for c in source.columns:
-        if c.required and c.name not in source.key:
-            rules.append(("unparseable_value", f't."{c.name}" IS NULL', f"{c.name} is empty"))
-    for i, (col, parent) in enumerate(source.parents.items()):
-        rules.append(
-            (
-                "orphan_foreign_key",
-                f't."{col}" IN (SELECT v FROM _orphans_{source.name}_{i})',
-                f"{col} not in {parent}",
-            )
-        )
-    for c in source.columns:
-        if c.allowed is not None:
-            values = ", ".join(_sql_str(v) for v in c.allowed)
-            rules.append(
-                (
-                    "out_of_range",
-                    f't."{c.name}" NOT IN ({values})',
-                    f"{c.name} is not an accepted value",
-                )
-            )
-        if c.low is not None:
-            rules.append(("out_of_range", f't."{c.name}" < {c.low!r}', f"{c.name} below {c.low:g}"))
-        if c.high is not None:
-            rules.append(
-                ("out_of_range", f't."{c.name}" > {c.high!r}', f"{c.name} above {c.high:g}")
-            )
-        if c.low_date is not None:
-            rules.append(
-                (
-                    "out_of_range",
-                    f"t.\"{c.name}\" < DATE '{c.low_date}'",
-                    f"{c.name} before {c.low_date}",
-                )
-            )
-    if source.row_rule:
-        rules.append(
-            ("out_of_range", f"coalesce({_qualified_row_rule(source)}, false)", source.row_rule)
-        )
-    limit = f"TIMESTAMP '{history_end.isoformat()} 23:59:59.999999'"
-    for c in source.columns:
-        if c.not_future:
-            rules.append(
-                (
-                    "future_date",
-                    f't."{c.name}" > {limit}',
-                    f"{c.name} after the history end {history_end}",
-                )
-            )
-    return rules
-
-
-def _raw_json(source: Source) -> str:
-    """JSON text of the raw row (``t.raw__<col>``), direct personal data masked."""
-    parts = []
-    for c in source.columns:
-        raw = f't."raw__{c.name}"'
-        value = f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END" if c.personal else raw
-        parts.append(f"'{c.name}', {value}")
-    return f"CAST(json_object({', '.join(parts)}) AS VARCHAR)"
-
-
-def _raw_record(source: Source) -> str:
-    """``etl_reject.raw_record``: the kept JSON (``j._raw``) with natural ids hashed."""
-    parts = []
-    for c in source.columns:
-        raw = f"json_extract_string(j._raw, '$.\"{c.name}\"')"
-        value = f"coalesce(h_{c.name}.hashed, {raw})" if c.name in source.hashed else raw
-        parts.append(f"'{c.name}', {value}")
-    return f"CAST(json_object({', '.join(parts)}) AS VARCHAR)"
-
-
 @dataclass(frozen=True)
 class Judged:
     """A judged source: its raw row count and the reasons behind its rule numbers."""
@@ -210,28 +88,29 @@ class Judged:
     details: tuple[str, ...]
 
 
-def derive_history_end(con: duckdb.DuckDBPyConnection, raw_dir: str | Path) -> dt.date:
-    """The end of the history: the latest balance month end held by a real share of accounts.
+def derive_history(
+    con: duckdb.DuckDBPyConnection, files: dict[str, list[RawFile]]
+) -> tuple[dt.date, dt.date]:
+    """The history ``(start, end)``: the first day of the earliest and the latest month end
+    of :data:`HISTORY_SOURCE` held by a real share of rows.
 
-    A corrupted far-future month end must not move the end of the history, so
-    month ends with under 10% of the median month's rows are ignored. Reads the
-    raw balances files.
+    A corrupted far-past or far-future month end must not move a bound, so month ends
+    with under :data:`HISTORY_MIN_MONTH_SHARE` of the median month's rows are ignored.
     """
-    files = raw_files(con, Path(raw_dir), source_by_name("balances"))
+    source, column = HISTORY_SOURCE
     row = con.execute(
         f"""
         WITH m AS (
-            SELECT TRY_CAST(NULLIF(TRIM(raw__month_end), '') AS DATE) AS d, count(*) AS n
-            FROM {union_all(files)} GROUP BY 1 HAVING d IS NOT NULL
+            SELECT TRY_CAST(NULLIF(TRIM("raw__{column}"), '') AS DATE) AS d, count(*) AS n
+            FROM {union_all(files[source])} GROUP BY 1 HAVING d IS NOT NULL
         )
-        SELECT max(d) FROM m WHERE n >= 0.1 * (SELECT median(n) FROM m)
+        SELECT min(d), max(d) FROM m
+        WHERE n >= {HISTORY_MIN_MONTH_SHARE} * (SELECT median(n) FROM m)
         """
     ).fetchall()[0]
-    if row is None or row[0] is None:
-        raise ValueError(
-            "raw_dir: balances has no parseable month_end, cannot derive the history end"
-        )
-    return row[0]
+    if row is None or row[1] is None:
+        raise ValueError(f"raw_dir: {source} has no parseable {column}, cannot derive the history")
+    return row[0].replace(day=1), row[1]
 
 
 #: A membership bitmap has at least this many bits per value (false alarms under 1/64).
@@ -279,9 +158,9 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
     name = source.name
     columns = {c.name: c for c in source.columns}
     fks = list(source.parents.items())
-    keys = ", ".join(_typed(k, columns[k].sql_type) for k in source.key)
+    keys = ", ".join(typed(k, columns[k].sql_type) for k in source.key)
     cols = ", ".join([f"hash({keys}) AS h"] + [f'"raw__{col}"' for col, _ in fks])
-    raw = ", ".join([_trimmed(list(source.key))] + [f'"raw__{col}"' for col, _ in fks])
+    raw = ", ".join([trimmed(list(source.key))] + [f'"raw__{col}"' for col, _ in fks])
     _without_order(
         con,
         f"CREATE OR REPLACE TEMP TABLE _keys_{name} AS "
@@ -305,8 +184,8 @@ def _learn_keys(con: duckdb.DuckDBPyConnection, source: Source, files: list[RawF
             CREATE OR REPLACE TEMP TABLE _orphans_{name}_{i} AS
             SELECT DISTINCT v, hash(v) AS h
             FROM (
-                SELECT {_typed(col, columns[col].sql_type)} AS v
-                FROM (SELECT {_trimmed([col])} FROM _fkraw_{name})
+                SELECT {typed(col, columns[col].sql_type)} AS v
+                FROM (SELECT {trimmed([col])} FROM _fkraw_{name})
             ) k
             ANTI JOIN cln_{parent} p ON p."{pkey}" = k.v
             WHERE k.v IS NOT NULL
@@ -338,8 +217,8 @@ def _judge_files(
     are only flagged as possible (``_fkcand``) by the bitmaps and settled afterwards."""
     name = source.name
     staged = ", ".join(f'"raw__{c}"' for c in source.column_names)
-    typed = ", ".join(f'{_typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
-    trimmed = _trimmed(source.column_names)
+    typed_cols = ", ".join(f'{typed(c.name, c.sql_type)} AS "{c.name}"' for c in source.columns)
+    trimmed_cols = trimmed(source.column_names)
     names = ", ".join(f'"{c.name}"' for c in source.columns)
     keys = ", ".join(f't."{k}"' for k in source.key)
     rule_no = (
@@ -361,15 +240,15 @@ def _judge_files(
     select = f"""
         SELECT {{file_id}} AS _file_id, {names}, _rule::UTINYINT AS _rule, _fkcand,
                CASE WHEN _rule IS NOT NULL OR _fkcand OR {_maybe_in(f"_dupkeys_{name}", f"hash({keys})")}
-                    THEN {_raw_json(source)} END AS _raw
+                    THEN {raw_json(source)} END AS _raw
         FROM (
             SELECT t.*, {rule_no} AS _rule, {fk_cand} AS _fkcand
-            FROM (SELECT *, {typed} FROM (SELECT {staged}, {trimmed} FROM {{scan}})) t
+            FROM (SELECT *, {typed_cols} FROM (SELECT {staged}, {trimmed_cols} FROM {{scan}})) t
         ) t
     """
     first_rowid, n = [], 0
     for file_id, raw in enumerate(files):
-        query = select.format(file_id=file_id, scan=raw.scan)
+        query = select.replace("{file_id}", str(file_id)).replace("{scan}", raw.scan)
         if file_id == 0:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _judged_{name} AS {query}")
         else:
@@ -396,7 +275,12 @@ def _settle_orphans(
 
 
 def judge_source(
-    con: duckdb.DuckDBPyConnection, raw_dir: str | Path, source: Source, *, history_end: dt.date
+    con: duckdb.DuckDBPyConnection,
+    files: list[RawFile],
+    source: Source,
+    *,
+    history_end: dt.date,
+    history_start: dt.date | None = None,
 ) -> Judged:
     """Read and judge every raw row of ``source`` into ``_judged_<name>`` and ``cln_<name>``.
 
@@ -406,9 +290,8 @@ def judge_source(
     ``rowid`` (``_files_<name>``) is its row number within the file.
     """
     name = source.name
-    files = raw_files(con, Path(raw_dir), source)
     _learn_keys(con, source, files)
-    rules = _rules(source, history_end)
+    rules = compile_rules(source, history_end, history_start)
     bounds = _judge_files(con, source, files, rules)
     _settle_orphans(con, source, rules)
     files_frame = pd.DataFrame(
@@ -474,8 +357,8 @@ def write_rejects(con: duckdb.DuckDBPyConnection, judged: Judged, run_id: str) -
     """
     name = judged.name
     source = source_by_name(name)
-    reasons = "[" + ", ".join(_sql_str(r) for r in judged.reasons) + "]"
-    details = "[" + ", ".join(_sql_str(d) for d in judged.details) + "]"
+    reasons = "[" + ", ".join(sql_str(r) for r in judged.reasons) + "]"
+    details = "[" + ", ".join(sql_str(d) for d in judged.details) + "]"
     hash_joins = " ".join(
         f"LEFT JOIN _idmap h_{c} ON h_{c}.natural = TRIM(json_extract_string(j._raw, '$.\"{c}\"'))"
         for c in source.hashed
@@ -484,7 +367,7 @@ def write_rejects(con: duckdb.DuckDBPyConnection, judged: Judged, run_id: str) -
     con.execute(
         f"""
         INSERT INTO etl_reject
-        SELECT '{name}', f._file, j._rid - f.first_rowid + 1, {_raw_record(source)},
+        SELECT '{name}', f._file, j._rid - f.first_rowid + 1, {raw_record(source)},
                {reasons}[j._rule], {details}[j._rule], ?
         FROM (SELECT rowid AS _rid, _file_id, _rule, _raw FROM _judged_{name}
               WHERE _rule IS NOT NULL) j

@@ -214,6 +214,51 @@ def reading_label_rates(rates: pd.DataFrame) -> str:
     return text
 
 
+def controls_frame(summary: EtlSummary) -> pd.DataFrame:
+    """One row: extracts checked against their control file, without one, and failed."""
+    return pd.DataFrame(
+        [
+            {
+                "controls checked": summary.controls_checked,
+                "controls missing": summary.controls_missing,
+                "controls failed": summary.controls_failed,
+                "files missing optional columns": len(summary.missing_optional_columns),
+                "files with extra columns": len(summary.extra_columns),
+            }
+        ]
+    )
+
+
+def reading_controls(summary: EtlSummary) -> str:
+    """One paragraph on the control totals and the headers of the extracts."""
+    n = summary.controls_checked + summary.controls_missing
+    text = (
+        f"{summary.controls_checked:,} of {n:,} extracts matched their control file "
+        "(row count and money sums) before any row was loaded."
+    )
+    if summary.controls_missing:
+        text += (
+            f" **Warning: {summary.controls_missing:,} extract(s) came without a control file**, "
+            "so a cut or changed file could not be detected (set "
+            "`etl_star_schema.require_controls: true` to stop instead)."
+        )
+    for name, cols in summary.missing_optional_columns.items():
+        text += f" **{name} lacks optional column(s) {', '.join(cols)}** (a failed check)."
+    for name, cols in summary.extra_columns.items():
+        text += f" {name} has extra column(s) {', '.join(cols)}, ignored."
+    return text
+
+
+def extract_failure_metrics(error: Exception) -> dict:
+    """What 02 records when an extract stops it: the control counts over the files checked
+    and the number of problems (the error's one line goes to run.json by the runner)."""
+    found = getattr(error, "report", None)
+    counts = (
+        {k: v for k, v in found.as_dict().items() if k.startswith("controls_")} if found else {}
+    )
+    return counts | {"extract_problems": len(getattr(error, "problems", [error]))}
+
+
 def etl_metrics(summary: EtlSummary) -> dict:
     """The headline figures recorded for ``run.json``: per source rows and the failed checks."""
     per_source = summary.sources
@@ -226,6 +271,12 @@ def etl_metrics(summary: EtlSummary) -> dict:
         "failed_checks": summary.failed_checks,
         "n_checks": summary.n_checks,
         "history_end": summary.history_end.isoformat(),
+        "history_start": summary.history_start.isoformat() if summary.history_start else None,
+        "controls_checked": summary.controls_checked,
+        "controls_missing": summary.controls_missing,
+        "controls_failed": summary.controls_failed,
+        "missing_optional_columns": summary.missing_optional_columns,
+        "extra_columns": summary.extra_columns,
         "etl_seconds": summary.seconds,
         "table_rows": summary.table_rows,
     }

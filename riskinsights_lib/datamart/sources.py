@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from riskinsights_lib.datamart.contract import DATE_FLOOR
+
 __all__ = [
     "REJECT_REASONS",
     "REASON_LABELS",
@@ -24,24 +26,32 @@ __all__ = [
     "CUSTOMER_INITIATED_CHANNELS",
     "DIRECTIONS",
     "source_by_name",
+    "MONEY_COLUMNS",
+    "id_columns",
 ]
 
 #: Reject reasons, in the order a row is judged (the first broken rule wins).
 #: The codes are those of ``truth/dirty_rows.csv`` (docs/data_contract.md).
 REJECT_REASONS = (
     "missing_key",
+    "null_token",
+    "number_format",
     "unparseable_value",
     "orphan_foreign_key",
     "out_of_range",
+    "past_date",
     "future_date",
     "duplicate_id",
 )
 #: What each reason means, for reports.
 REASON_LABELS = {
     "missing_key": "missing key",
+    "null_token": "id spelled as a null token",
+    "number_format": "number with a separator",
     "unparseable_value": "unparseable value",
     "orphan_foreign_key": "orphan foreign key",
     "out_of_range": "value out of range",
+    "past_date": "date before the history",
     "future_date": "date in the future",
     "duplicate_id": "duplicate id",
 }
@@ -63,8 +73,10 @@ class Column:
     ``required`` means an empty value rejects the row; ``allowed`` lists the
     accepted values of a code; ``low``/``high`` bound a number (inclusive);
     ``not_future`` rejects dates after the end of the history, ``low_date``
-    dates before it (ISO); ``personal``
-    marks direct personal data, never copied past the raw layer.
+    dates before that day (ISO; reason ``past_date``), ``history_bounded`` dates
+    before the start of the history; ``personal`` marks direct personal data, never
+    copied past the raw layer; ``optional`` columns may be absent from a file (a
+    failed check, not a stop); ``money`` columns are summed in control files.
     """
 
     name: str
@@ -74,8 +86,11 @@ class Column:
     low: float | None = None
     high: float | None = None
     not_future: bool = False
-    low_date: str | None = None
+    low_date: str | None = DATE_FLOOR
     personal: bool = False
+    optional: bool = False
+    money: bool = False
+    history_bounded: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class Source:
     row_rule: str | None = None
     #: Natural id columns replaced by their keyed hash in ``etl_reject.raw_record``.
     hashed: tuple[str, ...] = ()
+    #: An extract of this source may hold no rows (else a header-only file stops the run).
+    may_be_empty: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -132,25 +149,24 @@ SOURCES: tuple[Source, ...] = (
         "customers",
         (
             Column("customer_id", required=True),
-            Column("first_name", personal=True),
-            Column("last_name", personal=True),
+            Column("first_name", personal=True, optional=True),
+            Column("last_name", personal=True, optional=True),
             Column(
                 "birth_date",
                 "DATE",
                 required=True,
                 not_future=True,
-                low_date="1900-01-01",
                 personal=True,
             ),
-            Column("address", personal=True),
-            Column("postcode", personal=True),
-            Column("city", personal=True),
-            Column("email", personal=True),
-            Column("phone", personal=True),
-            Column("national_id", personal=True),
+            Column("address", personal=True, optional=True),
+            Column("postcode", personal=True, optional=True),
+            Column("city", personal=True, optional=True),
+            Column("email", personal=True, optional=True),
+            Column("phone", personal=True, optional=True),
+            Column("national_id", personal=True, optional=True),
             Column("onboarding_date", "DATE", required=True, not_future=True),
-            Column("marital_status"),
-            Column("pep_flag", "BOOLEAN"),
+            Column("marital_status", optional=True),
+            Column("pep_flag", "BOOLEAN", optional=True),
         ),
         key=("customer_id",),
         hashed=("customer_id",),
@@ -160,10 +176,10 @@ SOURCES: tuple[Source, ...] = (
         (
             Column("customer_id", required=True),
             Column("effective_from", "DATE", required=True, not_future=True),
-            Column("segment"),
-            Column("employment_status"),
-            Column("annual_income", "DOUBLE", low=0, high=_MONEY),
-            Column("kyc_risk_rating"),
+            Column("segment", optional=True),
+            Column("employment_status", optional=True),
+            Column("annual_income", "DOUBLE", low=0, high=_MONEY, optional=True, money=True),
+            Column("kyc_risk_rating", optional=True),
         ),
         key=("customer_id", "effective_from"),
         parents={"customer_id": "customers"},
@@ -177,10 +193,10 @@ SOURCES: tuple[Source, ...] = (
             Column("product_type", required=True, allowed=PRODUCT_TYPES),
             Column("open_date", "DATE", required=True, not_future=True),
             Column("close_date", "DATE", not_future=True),
-            Column("credit_limit", "DOUBLE", low=0, high=_MONEY),
-            Column("principal", "DOUBLE", low=0, high=_MONEY),
-            Column("interest_rate", "DOUBLE", low=0, high=1),
-            Column("term_months", "INTEGER", low=1, high=600),
+            Column("credit_limit", "DOUBLE", low=0, high=_MONEY, optional=True, money=True),
+            Column("principal", "DOUBLE", low=0, high=_MONEY, optional=True, money=True),
+            Column("interest_rate", "DOUBLE", low=0, high=1, optional=True),
+            Column("term_months", "INTEGER", low=1, high=600, optional=True),
         ),
         key=("account_id",),
         parents={"customer_id": "customers"},
@@ -191,11 +207,11 @@ SOURCES: tuple[Source, ...] = (
         "balances",
         (
             Column("account_id", required=True),
-            Column("month_end", "DATE", required=True, not_future=True),
-            Column("balance", "DOUBLE", required=True, low=-_MONEY, high=_MONEY),
-            Column("credit_limit", "DOUBLE", low=0, high=_MONEY),
-            Column("instalment_due", "DOUBLE", low=0, high=_MONEY),
-            Column("instalment_paid", "DOUBLE", low=0, high=_MONEY),
+            Column("month_end", "DATE", required=True, not_future=True, history_bounded=True),
+            Column("balance", "DOUBLE", required=True, low=-_MONEY, high=_MONEY, money=True),
+            Column("credit_limit", "DOUBLE", low=0, high=_MONEY, optional=True, money=True),
+            Column("instalment_due", "DOUBLE", low=0, high=_MONEY, optional=True, money=True),
+            Column("instalment_paid", "DOUBLE", low=0, high=_MONEY, optional=True, money=True),
             Column("days_past_due", "INTEGER", low=0, high=3650),
         ),
         key=("account_id", "month_end"),
@@ -208,12 +224,12 @@ SOURCES: tuple[Source, ...] = (
         (
             Column("transaction_id", required=True),
             Column("account_id", required=True),
-            Column("ts", "TIMESTAMP", required=True, not_future=True),
-            Column("amount", "DOUBLE", required=True, low=0.01, high=_MONEY),
+            Column("ts", "TIMESTAMP", required=True, not_future=True, history_bounded=True),
+            Column("amount", "DOUBLE", required=True, low=0.01, high=_MONEY, money=True),
             Column("direction", required=True, allowed=DIRECTIONS),
             Column("channel", required=True, allowed=CHANNELS),
-            Column("mcc", "INTEGER", low=0, high=9999),
-            Column("merchant_country"),
+            Column("mcc", "INTEGER", low=0, high=9999, optional=True),
+            Column("merchant_country", optional=True),
         ),
         key=("transaction_id",),
         parents={"account_id": "accounts", "mcc": "mcc", "merchant_country": "countries"},
@@ -223,6 +239,17 @@ SOURCES: tuple[Source, ...] = (
 
 #: Raw columns holding direct personal data (never copied past the raw layer).
 PERSONAL_COLUMNS = {s.name: [c.name for c in s.columns if c.personal] for s in SOURCES}
+
+
+#: Money columns (by name, over every source): control files sum them.
+MONEY_COLUMNS = frozenset(c.name for s in SOURCES for c in s.columns if c.money)
+
+
+def id_columns(source: Source) -> list[str]:
+    """Key, foreign-key and required columns: a null token there rejects the row."""
+    names = list(source.key) + [c for c in source.parents if c not in source.key]
+    names += [c.name for c in source.columns if c.required and c.name not in names]
+    return names
 
 
 def source_by_name(name: str) -> Source:

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from riskinsights_lib.extracts import claim_raw
 from riskinsights_lib.generate import oracle
 from riskinsights_lib.generate.accounts import (
     PRODUCTS,
@@ -177,6 +178,7 @@ def generate_bank(
     if max(snap_idx) + oracle.DEFAULT_HORIZON >= n_months:
         raise ValueError(f"snapshots: {snapshots[-1]} needs 12 months of history after it")
     out = Path(out_dir)
+    claim_raw(out)  # never overwrite files the generator did not create (own extracts)
     raw, truth = out / "raw", out / "truth"
     raw.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)

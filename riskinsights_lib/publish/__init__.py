@@ -13,8 +13,9 @@ Example
 >>> publish_datamart(con, "service:bi", run_id="2025-01-31_063000")  # doctest: +SKIP
 """
 
+from riskinsights_lib.publish.errors import PublishError
 from riskinsights_lib.publish.local_server import LocalPostgres, find_pg_bin
-from riskinsights_lib.publish.publish import INVENTORY_TABLE, PublishError, publish_datamart
+from riskinsights_lib.publish.publish import INVENTORY_TABLE, publish_datamart
 from riskinsights_lib.publish.settings import (
     PublishTargetError,
     check_target,

@@ -94,7 +94,10 @@ class LocalPostgres:
 
     def start(self) -> LocalPostgres:
         """``initdb`` a fresh cluster and start it; returns ``self``."""
-        self.root = Path(tempfile.mkdtemp(prefix="riskinsights-pg-"))
+        # Under root the server runs as ``postgres``: every folder above the data
+        # directory must be traversable by that user, which $TMPDIR may not be.
+        base = os.environ.get("RISKINSIGHTS_PG_TMP") or ("/tmp" if self._as_root else None)
+        self.root = Path(tempfile.mkdtemp(prefix="riskinsights-pg-", dir=base))
         pwfile = self.root / "pw"
         pwfile.write_text(self.password + "\n", encoding="utf-8")
         pwfile.chmod(0o600)

@@ -100,8 +100,11 @@ def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
 
 
 def _frame_reader(frame: pd.DataFrame) -> Callable[[], pa.RecordBatchReader]:
-    table = frame_to_arrow(frame)
-    return lambda: pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+    def open_rows() -> pa.RecordBatchReader:  # converted when loaded, so errors name the table
+        table = frame_to_arrow(frame)
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+
+    return open_rows
 
 
 def column_comments(descriptions: pd.DataFrame, table: str) -> dict[str, str]:

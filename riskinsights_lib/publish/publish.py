@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import duckdb
@@ -33,8 +33,9 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from riskinsights_lib.datamart.dictionary import data_dictionary
-from riskinsights_lib.datamart.schema import FOREIGN_KEYS
+from riskinsights_lib.datamart.schema import FOREIGN_KEYS, TABLES
 from riskinsights_lib.publish import ddl
+from riskinsights_lib.publish.errors import PublishError, about
 from riskinsights_lib.publish.load import connect_adbc, ingest, server_message
 from riskinsights_lib.publish.plan import (
     VIEW_COMMENTS,
@@ -48,28 +49,14 @@ from riskinsights_lib.publish.settings import (
     resolve_target,
     schema_name,
 )
+from riskinsights_lib.publish.swap import swap
 
-__all__ = ["PublishError", "publish_datamart", "INVENTORY_TABLE"]
+__all__ = ["PublishError", "publish_datamart", "INVENTORY_TABLE"]  # PublishError re-exported
 
 log = logging.getLogger(__name__)
 
 INVENTORY_TABLE = "publish_table"
-_SWAP_ATTEMPTS = 3
-
-
-class PublishError(RuntimeError):
-    """A publish failed; one line naming the table and the server error (no password)."""
-
-
-@contextmanager
-def _about(where: str) -> Iterator[None]:
-    """Turn any database error inside the block into a one-line :class:`PublishError`."""
-    try:
-        yield
-    except PublishError:
-        raise
-    except Exception as exc:  # psycopg, ADBC and Arrow errors all end here
-        raise PublishError(f"publish {where}: {server_message(exc)}") from None
+_MAINTENANCE_WORK_MEM = "256MB"
 
 
 def _connect(url: str):
@@ -84,7 +71,7 @@ def _connect(url: str):
 
 
 def _execute_all(pg, statements: list[str], where: str) -> None:
-    with _about(where):
+    with about(where):
         for sql in statements:
             pg.execute(sql)
 
@@ -97,36 +84,56 @@ def _label(staging: str, table: str) -> str:
 def _load_table(pg, adbc_con, staging: str, table: PublishTable) -> int:
     """Create one staging table typed from its Arrow stream and bulk-load it; rows loaded."""
     where = _label(staging, table.name)
-    with _about(where):
+    with about(where):
         rows = table.open_rows()
         pg.execute(ddl.create_table_sql(staging, table.name, rows.schema))
         pg.commit()
         return ingest(adbc_con, staging, table.name, rows)
 
 
-def _constraints(staging: str, plan: list[PublishTable]) -> list[tuple[str, list[str]]]:
-    """(table, statements): every primary key first, then foreign keys and the facts' FK indexes."""
-    names = {t.name: t for t in plan}
-    out = [
-        (t.name, [ddl.primary_key_sql(staging, t.name, t.primary_key)])
-        for t in plan
-        if t.primary_key
+def _key_statements(staging: str, plan: list[PublishTable]) -> tuple[list, list, list]:
+    """``(table, sql)`` lists: primary keys, the facts' FK indexes, foreign keys."""
+    names = {t.name for t in plan}
+    pks = [
+        (t.name, ddl.primary_key_sql(staging, t.name, t.primary_key)) for t in plan if t.primary_key
     ]
-    for t in plan:
-        stmts = []
-        for (child, col), (parent, parent_col) in FOREIGN_KEYS.items():
-            if child == t.name and parent in names:
-                stmts.append(ddl.foreign_key_sql(staging, child, col, parent, parent_col))
-                if t.kind == "fact":
-                    stmts.append(ddl.fk_index_sql(staging, child, col))
-        if stmts:
-            out.append((t.name, stmts))
-    return out
+    indexes, fks = [], []
+    for (child, col), (parent, parent_col) in FOREIGN_KEYS.items():
+        if child in names and parent in names:
+            fks.append((child, ddl.foreign_key_sql(staging, child, col, parent, parent_col)))
+            if TABLES[child][0] == "fact":
+                indexes.append((child, ddl.fk_index_sql(staging, child, col)))
+    return pks, indexes, fks
+
+
+def _build_indexes(pg, url: str, staging: str, indexes: list, workers: int) -> None:
+    """Build the FK indexes, ``workers`` sessions side by side (tables already committed)."""
+    if workers <= 1:
+        for table, sql in indexes:
+            _execute_all(pg, [sql], _label(staging, table))
+        return
+
+    def build(item: tuple[str, str]) -> None:
+        table, sql = item
+        con = _connect(url)
+        try:
+            con.autocommit = True
+            _execute_all(
+                con,
+                [f"SET maintenance_work_mem = '{_MAINTENANCE_WORK_MEM}'", sql],
+                _label(staging, table),
+            )
+        finally:
+            _close_quietly(con)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(build, item) for item in indexes]:
+            future.result()
 
 
 def _views(pg, staging: str) -> None:
     text = resources.files("riskinsights_lib.publish").joinpath("sql/bi_views.sql").read_text()
-    with _about(_label(staging, "bi_* views")):
+    with about(_label(staging, "bi_* views")):
         pg.execute(f"SET LOCAL search_path TO {ddl.quote_ident(staging)}")
         code = "\n".join(ln.split("--")[0] for ln in text.splitlines())
         for statement in (part.strip() for part in code.split(";")):
@@ -177,7 +184,7 @@ def _inventory(pg, adbc_con, staging: str, plan, counts: Mapping[str, int], run_
 def _reader_role(pg, staging: str, role: str) -> None:
     if not role:
         return
-    with _about(f"role {role}"):
+    with about(f"role {role}"):
         if pg.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
             pg.execute(f"CREATE ROLE {ddl.quote_ident(role)} NOLOGIN")
         pg.execute(f"GRANT USAGE ON SCHEMA {ddl.quote_ident(staging)} TO {ddl.quote_ident(role)}")
@@ -185,43 +192,6 @@ def _reader_role(pg, staging: str, role: str) -> None:
             f"GRANT SELECT ON ALL TABLES IN SCHEMA {ddl.quote_ident(staging)} "
             f"TO {ddl.quote_ident(role)}"
         )
-
-
-def _swap(pg, schema: str, staging: str, comment: str, lock_timeout_s: float) -> None:
-    """Replace ``schema`` by ``staging`` in one transaction (retried on a deadlock with a reader)."""
-    import psycopg
-
-    previous = f"{schema}__previous"
-    q = ddl.quote_ident
-    for attempt in range(1, _SWAP_ATTEMPTS + 1):
-        try:
-            with pg.transaction():
-                pg.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_s * 1000)}ms'")
-                live = [
-                    r[0]
-                    for r in pg.execute(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
-                        (schema,),
-                    ).fetchall()
-                ]
-                if live:
-                    tables = ", ".join(f"{q(schema)}.{q(t)}" for t in live)
-                    pg.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
-                exists = pg.execute(
-                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
-                ).fetchone()
-                pg.execute(f"DROP SCHEMA IF EXISTS {q(previous)} CASCADE")
-                if exists:
-                    pg.execute(f"ALTER SCHEMA {q(schema)} RENAME TO {q(previous)}")
-                pg.execute(f"ALTER SCHEMA {q(staging)} RENAME TO {q(schema)}")
-                pg.execute(f"DROP SCHEMA IF EXISTS {q(previous)} CASCADE")
-                pg.execute(f"COMMENT ON SCHEMA {q(schema)} IS {ddl.quote_literal(comment)}")
-            return
-        except psycopg.errors.DeadlockDetected:
-            log.warning("swap of %s: deadlock with a reader, attempt %d", schema, attempt)
-            if attempt == _SWAP_ATTEMPTS:
-                raise
-            time.sleep(0.2 * attempt)
 
 
 def _lock_key(schema: str) -> str:
@@ -237,6 +207,7 @@ def publish_datamart(
     schema: str = "riskinsights",
     reader_role: str = "riskinsights_bi",
     lock_timeout_s: float = 60.0,
+    index_workers: int = 2,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Publish the datamart's star schema, BI views and KPI tables to a PostgreSQL schema.
@@ -253,6 +224,8 @@ def publish_datamart(
     reader_role : role granted ``USAGE`` and ``SELECT`` only (created ``NOLOGIN`` when
         missing; ``""`` grants nothing).
     lock_timeout_s : longest wait for running BI queries before the swap gives up.
+    index_workers : server sessions that build the facts' FK indexes side by side
+        (1 = one after another in the publish session).
 
     Returns
     -------
@@ -273,16 +246,20 @@ def publish_datamart(
     start = time.perf_counter()
     pg = _connect(url)
     try:
-        with _about(f"{schema} (advisory lock)"):
+        with about(f"{schema} (advisory lock)"):
             pg.execute("SELECT pg_advisory_lock(hashtext(%s))", (_lock_key(schema),))
+            # Keys and indexes are built after the load: sort them in memory, not on disk.
+            pg.execute(f"SET maintenance_work_mem = '{_MAINTENANCE_WORK_MEM}'")
             pg.commit()
-        summary = _build_staging(pg, url, staging, plan, run_id, reader_role, progress)
+        summary = _build_staging(
+            pg, url, staging, plan, run_id, reader_role, index_workers, progress
+        )
         comment = (
             f"RiskInsights datamart of run {run_id}, published "
             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
         )
-        with _about(f"{schema} (swap)"):
-            _swap(pg, schema, staging, comment, lock_timeout_s)
+        with about(f"{schema} (swap)"):
+            swap(pg, schema, staging, comment, lock_timeout_s)
     except BaseException:
         _drop_quietly(pg, staging)
         raise
@@ -295,7 +272,9 @@ def publish_datamart(
     return summary
 
 
-def _build_staging(pg, url: str, staging: str, plan, run_id: str, role: str, progress: bool):
+def _build_staging(
+    pg, url: str, staging: str, plan, run_id: str, role: str, workers: int, progress: bool
+):
     """Step 2 of :func:`publish_datamart`: the complete staging schema, committed."""
     q = ddl.quote_ident
     _execute_all(
@@ -303,14 +282,14 @@ def _build_staging(pg, url: str, staging: str, plan, run_id: str, role: str, pro
     )
     pg.commit()
     summary = _load_all(pg, url, staging, plan, run_id, progress)
-    _finish_staging(pg, staging, plan, role)
+    _finish_staging(pg, url, staging, plan, role, workers)
     return summary
 
 
 def _load_all(pg, url: str, staging: str, plan, run_id: str, progress: bool) -> pd.DataFrame:
     """Bulk-load every table and the inventory; ``table, kind, rows, seconds``."""
     rows, counts = [], {}
-    with _about(_label(staging, "(ADBC connection)")):
+    with about(_label(staging, "(ADBC connection)")):
         adbc_con = connect_adbc(url)
     try:
         for table in tqdm(plan, desc="publish", leave=False, disable=not progress):
@@ -325,11 +304,16 @@ def _load_all(pg, url: str, staging: str, plan, run_id: str, progress: bool) -> 
     return pd.DataFrame(rows, columns=["table", "kind", "rows", "seconds"])
 
 
-def _finish_staging(pg, staging: str, plan, role: str) -> None:
-    """Keys, foreign keys, FK indexes, views, comments, grants; then ``ANALYZE``."""
+def _finish_staging(pg, url: str, staging: str, plan, role: str, workers: int) -> None:
+    """Keys, FK indexes, foreign keys, views, comments, grants; then ``ANALYZE``."""
     t0 = time.perf_counter()
-    for name, statements in _constraints(staging, plan):
-        _execute_all(pg, statements, _label(staging, name))
+    pks, indexes, fks = _key_statements(staging, plan)
+    for table, sql in pks:
+        _execute_all(pg, [sql], _label(staging, table))
+    pg.commit()
+    _build_indexes(pg, url, staging, indexes, workers)
+    for table, sql in fks:
+        _execute_all(pg, [sql], _label(staging, table))
     log.info("keys, foreign keys and indexes in %.2fs", time.perf_counter() - t0)
     _views(pg, staging)
     for t in plan:

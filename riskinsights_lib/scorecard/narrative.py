@@ -173,21 +173,32 @@ def sql_reading(max_gap: float, n_rows: int) -> str:
 
 def quality_bar(
     oot_auc: float,
-    oracle_auc: float,
+    oracle_auc: float | None,
     mean_pd: float,
     default_rate: float,
     *,
     auc_interval: tuple[float, float] | None = None,
     auc_share: float = 0.95,
     tolerance: float = 0.2,
-) -> tuple[bool, bool, str]:
+) -> tuple[bool | None, bool, str]:
     """Check the two quality bars; returns ``(auc_ok, calibration_ok, markdown)``.
 
     With ``auc_interval`` (the bootstrap interval of ``oot_auc``) the text says
     whether the AUC bar lies inside it, i.e. whether the verdict is within noise.
+    Without ground truth (``oracle_auc`` None) the discrimination bar cannot be
+    judged: ``auc_ok`` is None and the text says why.
     """
-    share = oot_auc / oracle_auc
     rel = mean_pd / default_rate - 1
+    if oracle_auc is None:
+        cal_ok = abs(rel) <= tolerance
+        text = (
+            f"- Discrimination: out-of-time AUC {oot_auc:.3f}; the bar ({auc_share:.0%} of the oracle "
+            "AUC) needs ground truth, which these extracts do not carry: **not judged**.\n"
+            f"- Calibration: mean PD {mean_pd:.2%} vs observed {default_rate:.2%}, {rel:+.1%} relative "
+            f"(bar ±{tolerance:.0%}): **{'met' if cal_ok else 'missed'}**."
+        )
+        return None, cal_ok, text
+    share = oot_auc / oracle_auc
     auc_ok, cal_ok = share >= auc_share, abs(rel) <= tolerance
     target = auc_share * oracle_auc
     noise = ""

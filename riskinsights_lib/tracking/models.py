@@ -7,12 +7,9 @@ over to :func:`~riskinsights_lib.tracking.track.track_model`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -29,7 +26,6 @@ __all__ = [
     "track_churn",
     "track_anomaly",
     "anomaly_holdout",
-    "save_detector",
 ]
 
 SCORECARD_MODEL = "riskinsights-default-scorecard"
@@ -143,20 +139,6 @@ def track_churn(
     )
 
 
-def save_detector(detector, folder: str | Path) -> Path:
-    """Write the detector (``detector.joblib``) and its feature list (``features.json``)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    joblib.dump(detector, folder / "detector.joblib")
-    meta: dict[str, Any] = {
-        "features": list(detector.feature_names_),
-        "threshold": float(detector.threshold_),
-        "contamination": float(getattr(detector, "contamination", float("nan"))),
-    }
-    (folder / "features.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return folder
-
-
 def anomaly_holdout(
     con, view: str, truth: pd.DataFrame, *, n: int, seed: int, exclude: pd.DataFrame
 ) -> pd.DataFrame:
@@ -185,19 +167,15 @@ def track_anomaly(
     training: pd.DataFrame | None = None,
     tracking: Settings | None = None,
 ) -> Tracked:
-    """Track notebook 06's Isolation Forest, saved to ``model_dir`` first.
+    """Track notebook 06's Isolation Forest (the folder written by ``anomaly.save_detector``).
 
     The comparison metric is the PR AUC (average precision) of the score on
     ``eval_rows``, labelled transactions the forest was not fitted on.
     """
-    folder = save_detector(detector, model_dir)
     spec = ModelSpec(
         name=ANOMALY_MODEL,
         python_model=AnomalyPyfunc(),
-        artifacts={
-            "detector": str(folder / "detector.joblib"),
-            "features": str(folder / "features.json"),
-        },
+        artifacts={"model_dir": str(model_dir)},
         kind="anomaly",
         features=list(detector.feature_names_),
         metric="pr_auc",

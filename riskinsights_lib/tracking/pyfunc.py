@@ -120,14 +120,14 @@ class ChurnPyfunc(PythonModel):
 class AnomalyPyfunc(PythonModel):
     """Isolation Forest: ``predict`` gives the anomaly score (higher = more unusual).
 
-    ``unwrap_python_model().detector.threshold_`` is the alert threshold at the
-    contamination the detector was fitted with.
+    ``unwrap_python_model().detector`` is the detector and ``.metadata`` what
+    ``anomaly.save_detector`` recorded (the run's alert threshold, feature domain).
     """
 
     def load_context(self, context) -> None:
-        import joblib
+        from riskinsights_lib.anomaly.persist import load_detector
 
-        self.detector = joblib.load(context.artifacts["detector"])
+        self.detector, self.metadata = load_detector(context.artifacts["model_dir"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
         return np.asarray(self.detector.score(model_input), dtype=float)
