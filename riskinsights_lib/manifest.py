@@ -66,6 +66,17 @@ def git_commit(root: Path = PROJECT_ROOT) -> str:
     return f"{sha}-dirty" if dirty else sha
 
 
+#: distributions that provide the same module under another name (the CPU-only XGBoost wheel)
+_ALTERNATIVES = {"xgboost": "xgboost-cpu"}
+
+
+def _alternative_version(name: str) -> str:
+    try:
+        return metadata.version(_ALTERNATIVES[name]) if name in _ALTERNATIVES else "not installed"
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages the notebooks rely on."""
     versions = {"python": platform.python_version()}
@@ -73,7 +84,7 @@ def package_versions() -> dict[str, str]:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+            versions[name] = _alternative_version(name)
     return versions
 
 

@@ -42,6 +42,7 @@ from riskinsights_lib.notices import add_banner
 from riskinsights_lib.params import Params, ParamsError
 from riskinsights_lib.paths import PROJECT_ROOT
 from riskinsights_lib.privacy import DEMO_NOTICE
+from riskinsights_lib.progress import heartbeat, kernel_options
 from riskinsights_lib.record import read_metrics
 from riskinsights_lib.report import render_index, render_notebook_html
 from riskinsights_lib.runsafety import (
@@ -130,15 +131,17 @@ def execute_one(
     error = None
     partial = Path(output).with_name(f".{Path(output).stem}.part.ipynb")  # renamed when complete
     try:
-        pm.execute_notebook(
-            notebook,
-            str(partial),
-            parameters=parameters,
-            cwd=cwd,
-            progress_bar=False,
-            kernel_name="python3",
-            log_output=False,
-        )
+        with heartbeat(Path(notebook).stem, partial):
+            pm.execute_notebook(
+                notebook,
+                str(partial),
+                parameters=parameters,
+                cwd=cwd,
+                progress_bar=False,
+                kernel_name="python3",
+                log_output=False,
+                **kernel_options(),
+            )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
         if "[Errno 28]" in error or "[Errno 122]" in error:  # the kernel hit a full disk

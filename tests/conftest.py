@@ -114,6 +114,40 @@ def postgres_server():
 
 
 @pytest.fixture(scope="session")
+def ci_run(tmp_path_factory):
+    """A complete CI-scale run folder (``run_all.py --params params/ci.yaml --jobs 2``), built once.
+
+    Set ``RISKINSIGHTS_TEST_CI_RUN`` to an existing complete run folder to reuse it.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    reuse = os.environ.get("RISKINSIGHTS_TEST_CI_RUN")
+    if reuse:
+        return Path(reuse).resolve()
+    root = Path(__file__).resolve().parents[1]
+    outputs = tmp_path_factory.mktemp("ci_outputs")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(root / "run_all.py"),
+            "--params",
+            str(root / "params" / "ci.yaml"),
+            "--jobs",
+            "2",
+        ],
+        env={**os.environ, "RISKINSIGHTS_OUTPUTS": str(outputs)},
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return (outputs / "latest").resolve()
+
+
+@pytest.fixture(scope="session")
 def served_run(tmp_path_factory) -> RunPaths:
     """A small bank (3,000 customers, CI scale) on which the real notebooks 04, 05 and 06 ran.
 

@@ -453,3 +453,10 @@ def test_a_stop_records_the_control_counts(run):
         "controls_failed": 1,
         "extract_problems": 1,
     }
+
+
+def test_a_wrong_delimiter_is_named(run):
+    assert _stop(run, dialect=CsvDialect(delimiter=";")).startswith(
+        "raw/mcc.csv: line 1: required column 'mcc' is missing from the header; the header is "
+        "one column holding ',': set etl_star_schema.csv_delimiter"
+    )

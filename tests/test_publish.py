@@ -337,3 +337,31 @@ def test_a_kpi_frame_that_cannot_be_typed_names_its_table(published, pg_env, duc
     with pytest.raises(PublishError, match=rf"^publish {SCHEMA}\.kpi_balances: "):
         publish_datamart(duck, "env", run_id="x", kpis=bad, schema=SCHEMA, progress=False)
     assert _fingerprint(pg_env) == before
+
+
+def test_service_file_and_url_in_environment(published, pg_env, duck, tmp_path, monkeypatch):
+    """``service:NAME`` reads a libpq service file; ``env:NAME`` a URL kept in a variable."""
+    service = tmp_path / "pg_service.conf"
+    service.write_text(
+        f"[ri_test]\nhost=127.0.0.1\nport={pg_env.port}\nuser={pg_env.user}\ndbname=postgres\n",
+        encoding="utf-8",
+    )
+    for key in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PGSERVICEFILE", str(service))
+    summary = publish_datamart(
+        duck, "service:ri_test", run_id="svc", schema="ri_svc", progress=False
+    )
+    assert set(summary["schema"]) == {"ri_svc"}
+    monkeypatch.delenv("PGPASSWORD")
+    url = f"postgresql://{pg_env.user}:{pg_env.password}@127.0.0.1:{pg_env.port}/postgres"
+    monkeypatch.setenv("RI_TEST_URL", url)
+    publish_datamart(duck, "env:RI_TEST_URL", run_id="url", schema="ri_url", progress=False)
+    with _pg(pg_env, password=pg_env.password) as pg:
+        runs = pg.execute(
+            "SELECT (SELECT min(run_id) FROM ri_svc.publish_table),"
+            " (SELECT min(run_id) FROM ri_url.publish_table)"
+        ).fetchone()
+        pg.execute("DROP SCHEMA ri_svc CASCADE")
+        pg.execute("DROP SCHEMA ri_url CASCADE")
+    assert runs == ("svc", "url")

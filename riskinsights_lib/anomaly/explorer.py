@@ -24,6 +24,7 @@ from riskinsights_lib.anomaly.callbacks import (
     threshold_for_budget,
 )
 from riskinsights_lib.anomaly.plots import plot_customer_timeline
+from riskinsights_lib.tables import show_table
 
 __all__ = ["build_explorer", "summary_html"]
 
@@ -116,9 +117,13 @@ def build_explorer(
         )
         summary = flag_summary(sub[score_col].to_numpy(), sub[type_col] if has_truth else None, thr)
         counts.value = summary_html(summary, slider.value, n_total)
-        customer.options = flagged_customers(
+        options = flagged_customers(
             sub, thr, top=n_customers, score_col=score_col, customer_col=customer_col
         )
+        previous = customer.value
+        customer.options = options
+        # start on the top case (ipywidgets 8 leaves a new option list unselected)
+        customer.value = previous if previous in options else (options[0] if options else None)
 
     def _drill(*_):
         drill.clear_output()
@@ -142,7 +147,15 @@ def build_explorer(
                 for c in ["ts", "amount", channel_col, country_col, score_col, "reasons"]
                 if c in timeline.columns
             ]
-            display(timeline.loc[timeline["flagged"], cols])
+            display(
+                show_table(
+                    timeline.loc[timeline["flagged"], cols],
+                    index=False,
+                    number=[score_col],
+                    labels={"ts": "Time", score_col: "Anomaly score"},
+                    fill={"reasons": ""},
+                )
+            )
 
     for widget in (slider, types, channels, countries):
         widget.observe(_refresh, names="value")

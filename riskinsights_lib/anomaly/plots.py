@@ -66,7 +66,8 @@ def plot_detector_comparison(
     )
     axes[1].set_title(f"Share of each type caught in the top {k:,} alerts")
     axes[0].legend(title="detector")
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # the house style lays figures out itself
+        fig.tight_layout()
     return fig
 
 
@@ -186,7 +187,7 @@ def plot_customer_timeline(
     ax.set_yscale("symlog", linthresh=10)
     format_axis_thousands(ax)
     ax.set_xlabel("date")
-    ax.set_ylabel("amount (currency units, symlog)")
+    ax.set_ylabel("amount (EUR, symlog)")
     n_flag = int(flagged.sum())
     ax.set_title(title or f"{len(timeline):,} transactions, {n_flag} flagged")
     if (
@@ -198,11 +199,17 @@ def plot_customer_timeline(
         top = timeline.loc[flagged].sort_values("score", ascending=False).iloc[0]
         text = top[reasons_col]
         if isinstance(text, str) and text:
+            # point the label into the axes so that it never reaches the title or the labels
+            span = (ts.max() - ts.min()) or pd.Timedelta(seconds=1)
+            right = (pd.Timestamp(top[ts_col]) - ts.min()) / span > 0.5
+            high = top[amount_col] >= timeline[amount_col].median()
             ax.annotate(
                 "top: " + text.split(";")[0],
                 (pd.Timestamp(top[ts_col]), top[amount_col]),
-                xytext=(8, 8),
+                xytext=(-10 if right else 10, -12 if high else 12),
                 textcoords="offset points",
+                ha="right" if right else "left",
+                va="top" if high else "bottom",
                 fontsize=9,
                 arrowprops={"arrowstyle": "-", "color": "grey"},
             )

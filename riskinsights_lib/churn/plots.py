@@ -349,7 +349,7 @@ def plot_net_benefit(table: pd.DataFrame, k: int, *, ax: Axes | None = None) -> 
     ax.axvline(k, color=PALETTE[3], linestyle=":", label=f"best k = {k:,}")
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set_xlabel("customers contacted, highest expected loss first (k)")
-    ax.set_ylabel("net benefit (currency units)")
+    ax.set_ylabel("net benefit (EUR)")
     format_axis_thousands(ax)
     format_axis_thousands(ax, "x")
     ax.legend()

@@ -47,6 +47,8 @@ def scan_bytes(
 
     Cheap: an ASCII block of a UTF-8 file is accepted without decoding, and line numbers
     are counted only when there is something to report."""
+    if encoding is None and not digest and transcode_to is None:  # nothing to read for
+        return ByteScan(size=path.stat().st_size, sha256=None, ends_with_newline=False)
     sha = hashlib.sha256() if digest else None
     decoder = codecs.getincrementaldecoder(encoding)() if encoding else None
     size, last = 0, b""

@@ -102,6 +102,9 @@ def _match_columns(name: str, header: list[str], source: Source) -> tuple[dict, 
                 if extra
                 else ""
             )
+            other = [d for d in ";,|\t" if len(header) == 1 and d in header[0]]
+            if other:
+                hint = f"; the header is one column holding {other[0]!r}: set etl_star_schema.csv_delimiter"
             raise ExtractError(
                 f"{name}: line 1: required column {col.name!r} is missing from the header{hint}"
             )

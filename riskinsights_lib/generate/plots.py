@@ -97,9 +97,8 @@ def plot_events_vs_macro(monthly: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ax.legend(
         handles[0] + twin_handles[0],
         handles[1] + twin_handles[1],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.15),
-        ncol=3,
+        loc="upper left",
+        fontsize="small",
     )
     ax.set_xlabel("Month end")
     return ax
