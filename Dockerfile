@@ -15,7 +15,11 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY deploy/requirements-serve.txt ./
-RUN pip install --no-cache-dir --no-deps --requirement requirements-serve.txt
+# Behind a TLS-inspecting proxy, pass its CA bundle: --secret id=ca_bundle,src=/path/to/ca.crt
+RUN --mount=type=secret,id=ca_bundle,required=false \
+    if [ -f /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+    && pip install --no-cache-dir "pip==26.3" \
+    && pip install --no-cache-dir --no-deps --requirement requirements-serve.txt
 COPY pyproject.toml README.md LICENSE ./
 COPY riskinsights_lib ./riskinsights_lib
 RUN pip install --no-cache-dir --no-deps /src
@@ -44,7 +48,9 @@ CMD ["--host", "0.0.0.0", "--port", "8000", "--run-dir", "/srv/run"]
 # ---- mlflow-ui: the MLflow tracking server and UI beside the API (compose.yaml) -------------
 FROM runtime AS mlflow-ui
 USER 0
-RUN pip install --no-cache-dir "mlflow==3.17.2"
+RUN --mount=type=secret,id=ca_bundle,required=false \
+    if [ -f /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+    && pip install --no-cache-dir "mlflow==3.17.2"
 USER 10001
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

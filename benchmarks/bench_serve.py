@@ -15,7 +15,9 @@ API key), waits for ``/health``, then for each model (default, churn, anomaly):
   same two in-process baselines on the same 1,000 rows.
 
 Each loop stops early at ``--max-seconds``. Ratios = service time / in-process
-time. The process is stopped at the end. Writes ``benchmarks/results/serve_<stamp>.json``.
+time. CPU time per request (the server process's, from /proc) and per in-process
+call is reported too: on a machine shared with other work, wall latencies include
+waiting for a core, CPU time much less so. The process is stopped at the end. Writes ``benchmarks/results/serve_<stamp>.json``.
 """
 
 from __future__ import annotations
@@ -87,6 +89,20 @@ def _real_rows(run: Path, served, n: int) -> dict[str, list[dict]]:
     return out
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ms_per_call(fn, items, max_seconds: float, pid: int | None = None) -> tuple[list, float]:
+    """Wall times of each call, and CPU ms per call (of ``pid``, or of this process)."""
+    before = _proc_cpu(pid) if pid else time.process_time()
+    times = _time_calls(fn, items, max_seconds)
+    after = _proc_cpu(pid) if pid else time.process_time()
+    return times, (after - before) * 1000 / max(len(times), 1)
+
+
 def _pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs) * 1000, q)) if xs else float("nan")
 
@@ -120,7 +136,7 @@ def _start(run: Path, port: int, keys_file: Path) -> subprocess.Popen:
     raise SystemExit("the service did not answer /health within 180 s")
 
 
-def _bench_model(client, scorer, model: str, rows: list[dict], args) -> dict:
+def _bench_model(client, scorer, model: str, rows: list[dict], args, server_pid: int) -> dict:
     specs = scorer.specs
     singles = rows[: args.requests]
     frames = [frame_from_rows([r], specs) for r in singles]
@@ -130,9 +146,9 @@ def _bench_model(client, scorer, model: str, rows: list[dict], args) -> dict:
         r = client.post(f"/v1/{model}/score", json=row)
         r.raise_for_status()
 
-    api = _time_calls(post_one, singles, args.max_seconds)
-    bare = _time_calls(scorer.predict, frames, args.max_seconds)
-    full = _time_calls(scorer.score_frame, frames, args.max_seconds)
+    api, api_cpu = _cpu_ms_per_call(post_one, singles, args.max_seconds, pid=server_pid)
+    bare, bare_cpu = _cpu_ms_per_call(scorer.predict, frames, args.max_seconds)
+    full, full_cpu = _cpu_ms_per_call(scorer.score_frame, frames, args.max_seconds)
     batch_rows = rows[:1000]
     batch_frame = frame_from_rows(batch_rows, specs)
 
@@ -140,9 +156,10 @@ def _bench_model(client, scorer, model: str, rows: list[dict], args) -> dict:
         r = client.post(f"/v1/{model}/score/batch", json={"rows": batch_rows}, timeout=120)
         r.raise_for_status()
 
-    api_b = _time_calls(post_batch, range(args.batches), args.max_seconds)
-    bare_b = _time_calls(lambda _: scorer.predict(batch_frame), range(args.batches), args.max_seconds)
-    full_b = _time_calls(lambda _: scorer.score_frame(batch_frame), range(args.batches), args.max_seconds)
+    n, cap = range(args.batches), args.max_seconds
+    api_b, api_b_cpu = _cpu_ms_per_call(post_batch, n, cap, pid=server_pid)
+    bare_b, bare_b_cpu = _cpu_ms_per_call(lambda _: scorer.predict(batch_frame), n, cap)
+    full_b, full_b_cpu = _cpu_ms_per_call(lambda _: scorer.score_frame(batch_frame), n, cap)
     med = lambda xs: float(np.median(xs)) * 1000  # noqa: E731
     return {
         "model": model,
@@ -162,6 +179,12 @@ def _bench_model(client, scorer, model: str, rows: list[dict], args) -> dict:
         "inproc_batch_full_ms": med(full_b),
         "batch_ratio_vs_predict": med(api_b) / med(bare_b),
         "batch_ratio_vs_full": med(api_b) / med(full_b),
+        "single_server_cpu_ms": api_cpu,
+        "single_inproc_predict_cpu_ms": bare_cpu,
+        "single_inproc_full_cpu_ms": full_cpu,
+        "batch_server_cpu_ms": api_b_cpu,
+        "batch_inproc_predict_cpu_ms": bare_b_cpu,
+        "batch_inproc_full_cpu_ms": full_b_cpu,
     }
 
 
@@ -180,6 +203,19 @@ def _table(results: list[dict]) -> str:
             f"{r['batch_1000_median_ms']:.0f} | {r['batch_rows_per_s']:,.0f} | "
             f"{r['inproc_batch_predict_ms']:.0f} / {r['inproc_batch_full_ms']:.0f} | "
             f"{r['batch_ratio_vs_predict']:.1f} / {r['batch_ratio_vs_full']:.2f} |"
+        )
+    lines += [
+        "",
+        "| model | CPU ms per single request: server / in-process predict / in-process full | "
+        "CPU ms per 1,000-row batch: server / predict / full |",
+        "|---|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['model']} | {r['single_server_cpu_ms']:.1f} / "
+            f"{r['single_inproc_predict_cpu_ms']:.1f} / {r['single_inproc_full_cpu_ms']:.1f} | "
+            f"{r['batch_server_cpu_ms']:.0f} / {r['batch_inproc_predict_cpu_ms']:.0f} / "
+            f"{r['batch_inproc_full_cpu_ms']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -204,7 +240,8 @@ def main() -> None:
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": KEY},
                               timeout=30) as client:  # fmt: skip
-                results = [_bench_model(client, getattr(served, m), m, rows[m], args) for m in MODELS]
+                results = [_bench_model(client, getattr(served, m), m, rows[m], args, proc.pid)
+                           for m in MODELS]  # fmt: skip
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)

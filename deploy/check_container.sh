@@ -37,7 +37,11 @@ fi
 buildah --version
 export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs} BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
 log=$(mktemp)
-if timeout "$BUILD_TIMEOUT" buildah build --layers --target runtime -t riskinsights-serve:check . >"$log" 2>&1; then
+# BASE_IMAGE: a local python base when Docker Hub is out of reach; CA_BUNDLE: a proxy's CA for pip
+args=(--layers --target runtime -t riskinsights-serve:check)
+[ -n "${BASE_IMAGE:-}" ] && args+=(--pull=never --build-arg "PYTHON_IMAGE=$BASE_IMAGE")
+[ -n "${CA_BUNDLE:-}" ] && args+=(--secret "id=ca_bundle,src=$CA_BUNDLE")
+if timeout "$BUILD_TIMEOUT" buildah build "${args[@]}" . >"$log" 2>&1; then
   echo "buildah: image riskinsights-serve:check built"
   buildah inspect --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.Cmd}}' riskinsights-serve:check
 else

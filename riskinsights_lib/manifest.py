@@ -22,6 +22,7 @@ __all__ = [
     "git_commit",
     "package_versions",
     "fingerprint_inputs",
+    "changed_inputs",
     "read_run",
     "write_run",
     "validate_run",
@@ -122,6 +123,18 @@ def fingerprint_inputs(raw_dir: Path) -> dict[str, dict[str, Any]]:
         }
         for path in sorted(p for p in raw_dir.rglob("*") if p.is_file())
     }
+
+
+def changed_inputs(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
+    """Raw files whose sha256 differs between two fingerprints, or that came or went.
+
+    >>> changed_inputs({"a.csv": {"sha256": "1"}}, {"a.csv": {"sha256": "2"}, "b.csv": {"sha256": "3"}})
+    ['a.csv', 'b.csv']
+    """
+    if not old:
+        return []
+    keys = set(old) | set(new)
+    return sorted(k for k in keys if old.get(k, {}).get("sha256") != new.get(k, {}).get("sha256"))
 
 
 def read_run(run_dir: Path) -> dict[str, Any]:

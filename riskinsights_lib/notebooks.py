@@ -119,6 +119,10 @@ def notebook_parameters(spec: NotebookSpec, params: Params, run_dir: Path) -> di
     values.update({k: v for k, v in params.globals().items() if k in declared})
     if spec.section in type(params).model_fields:
         values.update(params.section(spec.section))
+    # the spark section is shared engine settings: a notebook that declares spark_<key> gets it
+    values.update(
+        {f"spark_{k}": v for k, v in params.section("spark").items() if f"spark_{k}" in declared}
+    )
     return values
 
 

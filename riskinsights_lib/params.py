@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -171,6 +172,43 @@ class EtlStarSchemaSection(_Section):
     )
     csv_delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field delimiter")
     csv_quote: str = Field('"', min_length=1, max_length=1, description="CSV quote character")
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="Engine that builds the datamart: embedded DuckDB, or Apache Spark "
+        "(pip install -e '.[spark]', Java 17; settings in the spark section)",
+    )
+
+
+_SPARK_MASTER = re.compile(r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://\S+|yarn|k8s://\S+)$")
+
+
+class SparkSection(_Section):
+    """Apache Spark, when ``etl_star_schema.engine`` is ``spark`` (read by 02 as ``spark_*``)."""
+
+    master: str = Field(
+        "local[*]",
+        description="Spark master: local[*], local[N], spark://host:port, yarn or k8s://...",
+    )
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Other Spark settings passed through (keys start with 'spark.'), "
+        "e.g. spark.executor.memory: 8g",
+    )
+
+    @field_validator("master")
+    @classmethod
+    def _check_master(cls, master: str) -> str:
+        if not _SPARK_MASTER.match(master):
+            raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://...")
+        return master
+
+    @field_validator("conf")
+    @classmethod
+    def _check_conf(cls, conf: dict) -> dict:
+        bad = [k for k in conf if not k.startswith("spark.")]
+        if bad:
+            raise ValueError(f"expected keys starting with 'spark.', got {bad[0]!r}")
+        return conf
 
 
 class BiReportingSection(_Section):
@@ -321,6 +359,7 @@ class Params(_Section):
     run: RunSection = Field(default_factory=RunSection)
     generate_data: GenerateDataSection = Field(default_factory=GenerateDataSection)
     etl_star_schema: EtlStarSchemaSection = Field(default_factory=EtlStarSchemaSection)
+    spark: SparkSection = Field(default_factory=SparkSection)
     bi_reporting: BiReportingSection = Field(default_factory=BiReportingSection)
     default_scoring: DefaultScoringSection = Field(default_factory=DefaultScoringSection)
     churn_prediction: ChurnPredictionSection = Field(default_factory=ChurnPredictionSection)

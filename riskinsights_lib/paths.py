@@ -70,11 +70,16 @@ class RunPaths:
         return self.root / "metrics"
 
     def ensure(self) -> RunPaths:
-        """Create the run folder (and nothing else) if it does not exist."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Create the run folder (owner-only, and nothing else) if it does not exist."""
+        if not self.root.exists():
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self
 
 
 def run_paths(run_dir: str | os.PathLike) -> RunPaths:
-    """Resolve ``run_dir`` and return its :class:`RunPaths` (the folder is created)."""
+    """Resolve ``run_dir`` and return its :class:`RunPaths` (the folder is created).
+
+    A new run folder is created readable by its owner only (0700). Files get
+    0600 when the runner starts the kernel (its umask 077 is inherited).
+    """
     return RunPaths(resolve_run_dir(run_dir)).ensure()

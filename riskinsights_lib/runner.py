@@ -27,6 +27,7 @@ import papermill as pm
 from riskinsights_lib.extracts import GENERATOR_SECTION, raw_origin
 from riskinsights_lib.locks import RunLocked
 from riskinsights_lib.manifest import (
+    changed_inputs,
     fingerprint_inputs,
     git_commit,
     package_versions,
@@ -178,6 +179,7 @@ class _Run:
             "run_id": run_dir.name,
             "params_file": params_file,
             "params": params.model_dump(mode="json"),
+            "engine": params.etl_star_schema.engine,
             "git_commit": git_commit(),
             "started": dt.datetime.now().isoformat(timespec="seconds"),
             "finished": None,
@@ -386,6 +388,17 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(old_umask)
 
 
+def _record_inputs(run: _Run, plan: RunPlan) -> None:
+    """Fingerprint ``raw/`` again; a change the generator did not make is recorded and said."""
+    fresh = fingerprint_inputs(run.dir / "raw")
+    if not any(s.section == GENERATOR_SECTION for s in plan.selected):
+        changed = changed_inputs(run.data["inputs"], fresh)
+        if changed:
+            run.data["inputs_changed"] = changed
+            _say(f"run_all: raw files differ from the recorded inputs: {', '.join(changed[:5])}")
+    run.data["inputs"] = fresh or run.data["inputs"]
+
+
 def _execute(
     args: argparse.Namespace, params: Params, specs: list[NotebookSpec], plan: RunPlan, root: Path
 ) -> int:
@@ -393,6 +406,8 @@ def _execute(
     if plan.extracts is not None:  # the generator is not part of a run on own extracts
         specs = [s for s in specs if s.section != GENERATOR_SECTION]
     run = _Run(plan, params, str(args.params), specs)
+    if plan.extracts is not None:  # fingerprints of the files as copied, before any notebook
+        run.data["inputs"] = fingerprint_inputs(run_dir / "raw")
     if _start_tracking(run, params, plan, root, str(args.params)):
         return 2
     job_args = _job_args(run, plan, params)
@@ -421,7 +436,7 @@ def _execute(
     for nb in run.data["notebooks"]:
         if nb["status"] in ("running", "pending"):
             nb["status"] = "skipped"
-    run.data["inputs"] = fingerprint_inputs(run_dir / "raw") or run.data["inputs"]
+    _record_inputs(run, plan)
     statuses = {nb["status"] for nb in run.data["notebooks"]}
     run.data["status"] = "failed" if failure else ("ok" if statuses == {"ok"} else "partial")
     run.data["finished"] = dt.datetime.now().isoformat(timespec="seconds")

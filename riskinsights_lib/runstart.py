@@ -136,9 +136,9 @@ def plan_run(args: Any, params: Params, specs: list[NotebookSpec], root: Path) -
         if not source.is_dir():
             raise ValueError(f"--extracts: {source} is not a folder")
     selected = _select(specs, args)
-    partial = bool(args.only or args.start)
-    run_dir = _choose_dir(args.run_dir, root, partial=partial, fresh=source is not None)
     generates = any(s.section == extracts.GENERATOR_SECTION for s in selected)
+    partial = bool(args.only or args.start) and not generates  # generating starts a new run
+    run_dir = _choose_dir(args.run_dir, root, partial=partial, fresh=source is not None)
     if generates and run_dir.is_dir():
         extracts.claim_raw(run_dir, check_only=True)
     fresh_full_run = source is None and not run_dir.is_dir()  # it starts by generating

@@ -148,31 +148,37 @@ def ci_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def served_run(tmp_path_factory) -> RunPaths:
-    """A small bank (3,000 customers, CI scale) on which the real notebooks 04, 05 and 06 ran.
+def served_run(ci_run) -> RunPaths:
+    """The CI-scale run (``ci_run``) whose notebooks 04, 05 and 06 saved the models.
 
-    Built like ``tiny_run`` (generator + datamart) but big enough for the
-    scorecard's stepwise selection; the scoring-service tests serve its
-    ``models/`` and compare the API with what the notebooks wrote.
+    The scoring-service tests serve its ``models/`` and compare the API with what the
+    notebooks wrote (04's SQL, 05's targeting list, 06's top transactions).
     """
-    from riskinsights_lib.datamart import build_datamart
-    from riskinsights_lib.generate import generate_bank
-    from riskinsights_lib.paths import PROJECT_ROOT
-    from riskinsights_lib.privacy import pseudonym_key
-    from riskinsights_lib.runner import main as run_all
+    return RunPaths(ci_run)
 
-    paths = RunPaths(tmp_path_factory.mktemp("served_run") / "run").ensure()
-    generate_bank(paths.root, n_customers=3000, start_date="2023-01-01", n_months=24,
-                  snapshots=SNAPSHOTS, seed=11, tx_per_customer_month=2.0, anomaly_rate=0.003,
-                  dirty_row_rate=0.001, progress=False)  # fmt: skip
-    build_datamart(paths.raw, paths.datamart, run_id=paths.root.name, snapshots=SNAPSHOTS,
-                   pseudonym_key=pseudonym_key(TINY_KEY), progress=False)  # fmt: skip
-    overrides = [
-        "default_scoring.n_bootstrap=10",
-        "churn_prediction.n_bootstrap=10",
-        "anomaly_exploration.lof_fit_rows=1000",
-    ]
-    args = ["--params", str(PROJECT_ROOT / "params" / "ci.yaml"), "--run-dir", str(paths.root)]
-    args += ["--only", "04,05,06", "--jobs", "2"] + [a for o in overrides for a in ("-p", o)]
-    assert run_all(args) == 0, "notebooks 04-06 failed on the served run"
-    return paths
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (2 cores) shared by the Spark tests, stopped at the end.
+
+    Skipped when PySpark or Java is missing (the ``spark`` extra is optional), unless
+    ``RISKINSIGHTS_REQUIRE_SPARK=1`` (set by ``.ci/run``), where a missing engine fails."""
+    import os
+    import shutil
+
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = 'PySpark is not installed (pip install -e ".[spark]")'
+    if missing is None and not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        missing = "no Java runtime (Spark needs Java 17)"
+    if missing:
+        if os.environ.get("RISKINSIGHTS_REQUIRE_SPARK") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from riskinsights_lib.datamart.spark.session import spark_session
+
+    session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4"})
+    yield session
+    session.stop()

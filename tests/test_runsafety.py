@@ -20,8 +20,17 @@ from pathlib import Path
 import pytest
 from tiny_project import RECORD, make_project, notebook, run
 
+from riskinsights_lib.extracts import RawNotOurs, claim_raw
 from riskinsights_lib.locks import RunLock
 from riskinsights_lib.manifest import validate_run
+from riskinsights_lib.privacy import (
+    DEMO_KEY,
+    DEMO_NOTICE,
+    PseudonymKeyError,
+    key_fingerprint,
+    resolve_key,
+)
+from riskinsights_lib.runner import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SLEEPY = "import time\ntime.sleep(120)\n" + RECORD
@@ -210,3 +219,79 @@ def test_full_disk_stops_with_one_line_naming_the_path(project, small_disk, monk
     assert "Traceback" not in "\n".join(err)
     (run_dir,) = _runs(small_disk / "outputs")
     assert not list(run_dir.rglob("*.part.ipynb")) and not list(run_dir.rglob(".*.part"))
+
+
+def test_the_generator_never_writes_into_a_raw_folder_it_did_not_create(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("RISKINSIGHTS_OUTPUTS", str(tmp_path / "outputs"))
+    run_dir = tmp_path / "bank_run"
+    (run_dir / "raw").mkdir(parents=True)
+    (run_dir / "raw" / "customers.csv").write_text("the bank's own file\n")
+    ci = str(ROOT / "params" / "ci.yaml")
+    for marker in ('{"origin": "extracts"}', None):  # marked as own extracts, or no marker at all
+        if marker:
+            (run_dir / ".raw_origin.json").write_text(marker)
+        else:
+            (run_dir / ".raw_origin.json").unlink()
+        assert main(["--params", ci, "--only", "01", "--run-dir", str(run_dir)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "01_generate_data never overwrites them" in err[0], err
+        with pytest.raises(RawNotOurs):
+            claim_raw(run_dir)  # what generate_bank calls first
+    assert (run_dir / "raw" / "customers.csv").read_text() == "the bank's own file\n"
+    assert main(["--params", ci, "--extracts", str(run_dir / "raw"), "--only", "01"]) == 2
+    assert "--extracts: the generator notebook would replace" in capsys.readouterr().err
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_key_comes_from_the_environment_or_a_file_never_a_default_for_own_extracts(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("RISKINSIGHTS_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(PseudonymKeyError, match="set the environment variable RISKINSIGHTS_"):
+        resolve_key(None, synthetic=False)
+    assert resolve_key(None, synthetic=True).is_demo
+    key_file = tmp_path / "bank.key"
+    key_file.write_text("file-secret-key-42\n")
+    from_file = resolve_key(str(key_file), synthetic=False)
+    assert from_file.value == "file-secret-key-42" and from_file.source == f"file {key_file}"
+    assert "file-secret-key-42" not in json.dumps(from_file.record())
+    assert len(from_file.fingerprint) == 8 and from_file.fingerprint != key_fingerprint(DEMO_KEY)
+    key_file.write_text("short")
+    with pytest.raises(PseudonymKeyError, match="at least 8 characters"):
+        resolve_key(str(key_file), synthetic=False)
+    with pytest.raises(PseudonymKeyError, match="not found"):
+        resolve_key(str(tmp_path / "absent.key"), synthetic=True)
+    monkeypatch.setenv("RISKINSIGHTS_PSEUDONYM_KEY", "env-secret-key-43")
+    assert resolve_key(str(key_file), synthetic=False).source == "environment"  # env wins
+
+
+@pytest.mark.slow
+def test_demo_key_runs_carry_the_notice_and_key_files_are_fingerprinted(
+    project, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("RISKINSIGHTS_PSEUDONYM_KEY")
+    assert run(project) == 0  # a synthetic run without a key: the demo key
+    (demo,) = _runs(project["outputs"])
+    run_json = json.loads((demo / "run.json").read_text())
+    assert run_json["pseudonym_key"] == {
+        "source": "demo",
+        "fingerprint": key_fingerprint(DEMO_KEY),
+        "demo": True,
+    }
+    pages = [demo / "index.html", *sorted((demo / "reports").glob("*.html"))]
+    assert len(pages) >= 3
+    for page in pages:
+        assert DEMO_NOTICE in page.read_text(), page.name
+    key_file = tmp_path / "bank.key"
+    key_file.write_text("file-secret-key-42\n")
+    assert run(project, "-p", f"run.pseudonym_key_file={key_file}") == 0
+    (keyed,) = [p for p in _runs(project["outputs"]) if p != demo]
+    run_json = json.loads((keyed / "run.json").read_text())
+    assert run_json["pseudonym_key"]["source"] == f"file {key_file}"
+    assert run_json["params"]["run"]["pseudonym_key_file"] == str(key_file)
+    for path in (p for p in keyed.rglob("*") if p.is_file()):
+        assert b"file-secret-key-42" not in path.read_bytes(), path
+        if path.suffix == ".html":
+            assert DEMO_NOTICE not in path.read_text()

@@ -154,9 +154,33 @@ def test_missing_and_unseen_rows_score(card, new_rows):
 
 def test_save_load_round_trip(card, new_rows, tmp_path):
     path = card.save(tmp_path / "card.joblib")
-    loaded = Scorecard.load(path)
+    with pytest.raises(ValueError, match="is a pickle"):
+        Scorecard.load(path)  # unpickling runs code: never by default
+    loaded = Scorecard.load(path, trusted=True)
     assert np.array_equal(loaded.score(new_rows).to_numpy(), card.score(new_rows).to_numpy())
     assert loaded.scorecard_table.equals(card.scorecard_table)
+
+
+def test_json_is_the_safe_default_and_scores_identically(card, new_rows, tmp_path):
+    path = card.save(tmp_path / "card.json")
+    loaded = Scorecard.load(path)
+    assert np.array_equal(loaded.score(new_rows).to_numpy(), card.score(new_rows).to_numpy())
+    assert np.array_equal(loaded.predict_pd(new_rows), card.predict_pd(new_rows))
+    assert loaded.reason_codes(new_rows.head(3)).equals(card.reason_codes(new_rows.head(3)))
+    assert Scorecard.from_json(card.to_json()).features == card.features
+    path.write_text('{"format": "something-else"}')
+    with pytest.raises(ValueError, match="expected a document with format"):
+        Scorecard.load(path)
+
+
+def test_a_swapped_pickle_is_not_unpickled(card, tmp_path):
+    path = card.save(tmp_path / "card.joblib")
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(ValueError, match="does not match its card.joblib.sha256"):
+        Scorecard.load(path, trusted=True)
+    (tmp_path / "card.joblib.sha256").unlink()
+    with pytest.raises(ValueError, match="no card.joblib.sha256 beside it"):
+        Scorecard.load(path, trusted=True)
 
 
 def test_sql_scores_equal_python_for_every_row(card, new_rows):

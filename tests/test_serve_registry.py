@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("fastapi")
 mlflow = pytest.importorskip("mlflow")
 pytest.importorskip("mlflow.server")
+pytest.importorskip("flask")  # `mlflow server` needs the full mlflow, not mlflow-skinny
 
 from fastapi.testclient import TestClient  # noqa: E402
 

@@ -75,11 +75,14 @@ def _check_formats(formats: Sequence[str]) -> list[str]:
 def datamart_tables(
     con: duckdb.DuckDBPyConnection, prefixes: Sequence[str] = ("dim_", "fact_")
 ) -> list[str]:
-    """Base tables of the datamart whose names start with one of ``prefixes``, dims first."""
+    """Tables of the datamart whose names start with one of ``prefixes``, dims first
+    (views too: a Spark-built datamart exposes its Parquet tables as views)."""
     names = [
         r[0]
         for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
+            "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal "
+            "ORDER BY 1"
         ).fetchall()
     ]
     return [n for p in prefixes for n in names if n.startswith(p)]
@@ -328,7 +331,9 @@ def dictionary_markdown(
 def table_comments(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """``COMMENT ON TABLE`` text of the datamart's tables (the ETL states each grain there)."""
     rows = con.execute(
-        "SELECT table_name, comment FROM duckdb_tables() WHERE NOT temporary AND comment IS NOT NULL"
+        "SELECT table_name, comment FROM duckdb_tables() WHERE NOT temporary AND comment IS NOT NULL "
+        "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+        "WHERE NOT temporary AND NOT internal AND comment IS NOT NULL"
     ).fetchall()
     return {name: comment for name, comment in rows if comment}
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -151,19 +150,28 @@ class Scorecard:
 
     # -- persistence ----------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the scorecard with joblib; returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path)
-        return path
+        """Write the scorecard: JSON for a ``.json`` path (safe to share), else joblib + digest."""
+        from riskinsights_lib.scorecard.persist import save_scorecard
+
+        return save_scorecard(self, path)
 
     @staticmethod
-    def load(path: str | os.PathLike) -> Scorecard:
-        """Read a scorecard written by :meth:`save`."""
-        obj = joblib.load(Path(path))
-        if not isinstance(obj, Scorecard):
-            raise ValueError(f"path: {path} does not hold a Scorecard (got {type(obj).__name__})")
-        return obj
+    def load(path: str | os.PathLike, *, trusted: bool = False) -> Scorecard:
+        """Read a scorecard from its JSON (safe); a joblib pickle only with ``trusted=True``.
+
+        Unpickling runs code: load a ``.joblib`` file only if you wrote it yourself
+        (see :mod:`riskinsights_lib.scorecard.persist`).
+        """
+        from riskinsights_lib.scorecard.persist import load_scorecard
+
+        return load_scorecard(path, trusted=trusted)
+
+    @staticmethod
+    def from_json(text: str) -> Scorecard:
+        """Rebuild a scorecard from :meth:`to_json` text; it scores identically."""
+        from riskinsights_lib.scorecard.persist import scorecard_from_json
+
+        return scorecard_from_json(text)
 
     # -- exports (implemented in deploy / reasons) ----------------------------------
     def to_sql(self, table: str, **kwargs) -> str:

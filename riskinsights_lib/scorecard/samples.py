@@ -92,8 +92,8 @@ def attach_truth(
     match = merged[column].notna().mean() if len(merged) else 0.0
     if match < min_match:
         raise ValueError(
-            f"truth: only {match:.1%} of rows matched on {keys} (check the pseudonym_key parameter "
-            "equals the one the datamart was built with)"
+            f"truth: only {match:.1%} of rows matched on {keys} (check that the pseudonym key "
+            "in force, privacy.pseudonym_key(), is the one the datamart was built with)"
         )
     return merged[column].to_numpy(dtype=float)
 

@@ -41,13 +41,10 @@ class ModelInfo:
         return {"name": self.name, "version": self.version, "run_id": self.run_id}
 
 
-def _texts(row: pd.Series, columns: list[str]) -> list[str]:
-    out = []
-    for c in columns:
-        v = row[c]
-        if isinstance(v, str) and v:
-            out.append(v)
-    return out
+def _reason_lists(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
+    """Per row, the non-empty texts of ``columns`` in order (column-wise, no per-row pandas)."""
+    cols = [frame[c].to_numpy(dtype=object) for c in columns]
+    return [[v for v in row if isinstance(v, str) and v] for row in zip(*cols, strict=True)]
 
 
 @dataclass
@@ -72,15 +69,11 @@ class DefaultScorer:
         pd_ = self.card.predict_pd(df)
         reasons = self.card.reason_codes(df, n=self.n_reasons)
         grades = self.scale.assign(pd_)
-        cols = [f"reason_{k + 1}" for k in range(self.n_reasons)]
+        texts = _reason_lists(reasons, [f"reason_{k + 1}" for k in range(self.n_reasons)])
+        scores = reasons["score"].to_numpy(dtype=float)
         return [
-            {
-                "pd": float(pd_[i]),
-                "score": float(reasons["score"].iat[i]),
-                "grade": str(grades[i]),
-                "reasons": _texts(reasons.iloc[i], cols),
-            }
-            for i in range(len(df))
+            {"pd": float(p), "score": float(sc), "grade": str(g), "reasons": t}
+            for p, sc, g, t in zip(pd_, scores, grades, texts, strict=True)
         ]
 
 
@@ -121,12 +114,12 @@ class ChurnScorer:
         explanation = churn.explain(self.model, df, explainer=self._explainer)
         reasons = churn.top_reasons(explanation, n=self.n_reasons, bounds=self.bounds or {})
         deciles = decile_of(p, self.reference_desc) if self.reference_desc is not None else None
-        cols = list(reasons.columns)
+        texts = _reason_lists(reasons, list(reasons.columns))
         return [
             {
                 "probability": float(p[i]),
                 "decile": int(deciles[i]) if deciles is not None else None,
-                "reasons": _texts(reasons.iloc[i], cols),
+                "reasons": texts[i],
             }
             for i in range(len(df))
         ]
@@ -155,12 +148,13 @@ class AnomalyScorer:
         )
         scores = explained["score"].to_numpy(dtype=float)
         cols = [f"reason_{k + 1}" for k in range(self.n_reasons) if f"reason_{k + 1}" in explained]
+        texts = _reason_lists(explained, cols)
         return [
             {
-                "score": float(scores[i]),
-                "flagged": bool(scores[i] >= self.threshold),
+                "score": float(sc),
+                "flagged": bool(sc >= self.threshold),
                 "threshold": float(self.threshold),
-                "reasons": _texts(explained.iloc[i], cols),
+                "reasons": t,
             }
-            for i in range(len(df))
+            for sc, t in zip(scores, texts, strict=True)
         ]
