@@ -343,6 +343,7 @@ def _job_args(run: _Run, plan: RunPlan, params: Params) -> dict[str, tuple]:
     job_args = {}
     for spec in plan.selected:
         (run.dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
+        (run.dir / "tracking" / f"{spec.name}.json").unlink(missing_ok=True)  # no stale record
         (run.dir / "notebooks").mkdir(exist_ok=True)
         injected = notebook_parameters(spec, params, run.dir)
         if run.tracker is not None:

@@ -156,7 +156,7 @@ def test_logged_models_predict_what_the_notebooks_predicted(two_runs):
     cases = {
         SCORECARD_MODEL: (
             _oot(first, "mart_default").dropna(subset=["default_12m"]),
-            Scorecard.load(first / "models" / "default" / "scorecard.joblib").predict_pd,
+            Scorecard.load(first / "models" / "default" / "scorecard.json").predict_pd,
         ),
         CHURN_MODEL: (
             _oot(first, "mart_churn"),
@@ -236,7 +236,7 @@ def test_tracking_against_a_real_mlflow_server(two_runs, mlflow_server, monkeypa
     monkeypatch.setenv("RISKINSIGHTS_OUTPUTS", str(tmp_path))
     from riskinsights_lib.scorecard.model import Scorecard
 
-    card = Scorecard.load(first / "models" / "default" / "scorecard.joblib")
+    card = Scorecard.load(first / "models" / "default" / "scorecard.json")
     oot = _oot(first, "mart_default").dropna(subset=["default_12m"]).astype({"default_12m": int})
     run_dir = tmp_path / "server_run"
     tracked = track_scorecard(

@@ -63,20 +63,20 @@ def track_scorecard(
     training: pd.DataFrame | None = None,
     tracking: Settings | None = None,
 ) -> Tracked:
-    """Track notebook 04's scorecard (files ``scorecard.joblib`` and ``master_scale.csv`` of ``model_dir``).
+    """Track notebook 04's scorecard (``scorecard.json`` and ``master_scale.csv`` of ``model_dir``).
 
     The comparison metric is the out-of-time ROC AUC of the PD.
     """
     folder = Path(model_dir)
     artifacts = {
-        "scorecard": str(folder / "scorecard.joblib"),
+        "scorecard": str(folder / "scorecard.json"),  # the safe format: loading runs no code
         "master_scale": str(folder / "master_scale.csv"),
     }
     artifacts.update(
         {
             p.name.replace(".", "_"): str(p)
             for p in sorted(folder.glob("*"))
-            if p.suffix in (".json", ".sql", ".md", ".html")
+            if p.suffix in (".json", ".sql", ".md", ".html") and p.name != "scorecard.json"
         }
     )
     spec = ModelSpec(
