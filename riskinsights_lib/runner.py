@@ -37,7 +37,6 @@ from riskinsights_lib.manifest import (
 from riskinsights_lib.notebooks import (
     NotebookSpec,
     execution_waves,
-    notebook_parameters,
 )
 from riskinsights_lib.notices import add_banner
 from riskinsights_lib.params import Params, ParamsError
@@ -57,6 +56,7 @@ from riskinsights_lib.runsafety import (
 from riskinsights_lib.runstart import (
     RunPlan,
     export_key,
+    notebook_jobs,
     open_run,
     point_latest,
     prepare,
@@ -325,6 +325,16 @@ def _start_tracking(run: _Run, params: Params, plan: RunPlan, root: Path, params
     return False
 
 
+def _add_tracking(run: _Run, plan: RunPlan, params: Params, job_args: dict[str, tuple]) -> None:
+    """Inject ``tracking_*`` parameters; drop stale tracking records (a failed notebook shows none)."""
+    for spec in plan.selected:
+        (run.dir / "tracking" / f"{spec.name}.json").unlink(missing_ok=True)
+        injected = job_args[spec.name][3]  # execute_one's parameters dict
+        if run.tracker is not None:
+            injected.update(run.tracker.parameters(spec.path, params))
+        run.injected[spec.name] = injected
+
+
 def _end_tracking(run: _Run) -> None:
     if run.tracker is None:
         return
@@ -332,34 +342,6 @@ def _end_tracking(run: _Run) -> None:
         run.tracker.finish(run.data["status"], run.dir / "run.json")
     except Exception as exc:  # the run's own result stands; the parent run stays open
         print(f"run_all: tracking: could not end the MLflow parent run: {exc}", file=sys.stderr)
-
-
-def _job_args(run: _Run, plan: RunPlan, params: Params) -> dict[str, tuple]:
-    info = {
-        "Run": run.dir.name,
-        "Parameters": str(run.data["params_file"]),
-        "Git commit": run.data["git_commit"],
-    }
-    job_args = {}
-    for spec in plan.selected:
-        (run.dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
-        (run.dir / "tracking" / f"{spec.name}.json").unlink(missing_ok=True)  # no stale record
-        (run.dir / "notebooks").mkdir(exist_ok=True)
-        injected = notebook_parameters(spec, params, run.dir)
-        if run.tracker is not None:
-            injected.update(run.tracker.parameters(spec.path, params))
-        run.injected[spec.name] = injected
-        job_args[spec.name] = (
-            str(spec.path),
-            str(run.dir / "notebooks" / spec.path.name),
-            str(run.dir / "reports" / f"{spec.name}.html"),
-            injected,
-            params.run.show_code,
-            info,
-            str(spec.path.parent),
-            DEMO_NOTICE if plan.key.is_demo else None,
-        )
-    return job_args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,6 +380,7 @@ def _record_inputs(run: _Run, plan: RunPlan) -> None:
             run.data["inputs_changed"] = changed
             _say(f"run_all: raw files differ from the recorded inputs: {', '.join(changed[:5])}")
     run.data["inputs"] = fresh or run.data["inputs"]
+    run.data["raw_origin"] = raw_origin(run.dir) or None  # 01 writes its marker as it runs
 
 
 def _execute(
@@ -411,7 +394,8 @@ def _execute(
         run.data["inputs"] = fingerprint_inputs(run_dir / "raw")
     if _start_tracking(run, params, plan, root, str(args.params)):
         return 2
-    job_args = _job_args(run, plan, params)
+    job_args = notebook_jobs(plan, params, run.dir, run.data["params_file"], run.data["git_commit"])
+    _add_tracking(run, plan, params, job_args)
     _say(f"RiskInsights run {run_dir.name}: {len(plan.selected)} notebook(s) into {run_dir}")
     if plan.key.is_demo:
         _say("run_all: demo pseudonym key in use: pseudonyms are reversible (synthetic data only)")

@@ -460,3 +460,45 @@ def test_a_wrong_delimiter_is_named(run):
         "raw/mcc.csv: line 1: required column 'mcc' is missing from the header; the header is "
         "one column holding ',': set etl_star_schema.csv_delimiter"
     )
+
+
+#: Row-level damage planted in one clean layer: (file, data row, column, text, reason).
+ROW_CASES = [
+    ("transactions/part-00000.csv", 3, "transaction_id", "NULL", "null_token"),
+    ("transactions/part-00000.csv", 5, "account_id", "N/A", "null_token"),
+    ("transactions/part-00000.csv", 7, "mcc", "-", "null_token"),
+    ("transactions/part-00001.csv", 2, "amount", "1_000", "number_format"),
+    ("transactions/part-00001.csv", 4, "amount", "1,000.00", "number_format"),
+    ("transactions/part-00001.csv", 6, "ts", "1970-01-01 00:00:00", "past_date"),
+    ("transactions/part-00001.csv", 8, "ts", "2031-01-01 00:00:00", "future_date"),
+    ("accounts.csv", 4, "open_date", "1800-01-01", "past_date"),
+    ("accounts.csv", 6, "customer_id", "null", "null_token"),
+    ("balances.csv", 10, "balance", "2,500", "number_format"),
+    ("balances.csv", 12, "account_id", "", "missing_key"),
+    ("customers.csv", 9, "onboarding_date", "1899-12-31", "past_date"),
+]
+
+
+def test_row_damage_is_quarantined_with_its_reason_and_nothing_else_is_lost(run, raw_frames):
+    by_file: dict[str, list] = {}
+    for case in ROW_CASES:
+        by_file.setdefault(case[0], []).append(case)
+    for file, cases in by_file.items():
+        path = run / "raw" / file
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for _, row, column, text, _ in cases:
+            frame.loc[row - 1, column] = text
+        frame.to_csv(path, index=False)
+        _drop_control(path)
+    summary = _build(run, max_reject_rate=0.5)
+    with connect(run / "datamart.duckdb") as con:
+        got = con.execute("SELECT file, row_number, reason FROM etl_reject").fetchall()
+        recon = con.execute("SELECT bool_and(balanced) FROM etl_reconciliation").fetchall()
+    expected = {(f"raw/{f}", row, reason) for f, row, _, _, reason in ROW_CASES}
+    assert expected <= set(got)
+    # the only other rejects are the dependants of a quarantined parent (orphans)
+    assert {r for _, _, r in set(got) - expected} <= {"orphan_foreign_key"}
+    assert recon == [(True,)]
+    for source, frame in raw_frames.items():
+        counts = summary.sources[source]
+        assert counts["raw_rows"] == len(frame) == counts["loaded_rows"] + counts["rejected_rows"]

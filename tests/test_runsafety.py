@@ -284,6 +284,7 @@ def test_demo_key_runs_carry_the_notice_and_key_files_are_fingerprinted(
     assert len(pages) >= 3
     for page in pages:
         assert DEMO_NOTICE in page.read_text(), page.name
+    assert run_json["raw_origin"] is None  # the tiny project's 01 is not the generator
     key_file = tmp_path / "bank.key"
     key_file.write_text("file-secret-key-42\n")
     assert run(project, "-p", f"run.pseudonym_key_file={key_file}") == 0
@@ -295,3 +296,41 @@ def test_demo_key_runs_carry_the_notice_and_key_files_are_fingerprinted(
         assert b"file-secret-key-42" not in path.read_bytes(), path
         if path.suffix == ".html":
             assert DEMO_NOTICE not in path.read_text()
+
+
+@pytest.fixture()
+def disk_20mb(tmp_path):
+    """A 20 MB tmpfs: room for the notebooks, not for a CI-scale bank's raw files (~38 MB)."""
+    mount = tmp_path / "disk_20mb"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.slow
+def test_full_disk_during_01_leaves_no_truncated_file(disk_20mb, monkeypatch):
+    outputs = disk_20mb / "outputs"
+    monkeypatch.setenv("RISKINSIGHTS_OUTPUTS", str(outputs))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("RISKINSIGHTS_PSEUDONYM_KEY", None)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run_all.py"), "--params", str(ROOT / "params" / "ci.yaml")]
+        + ["--only", "01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stderr[-1500:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("run_all: 01_generate_data failed: ") and "disk full" in last, last
+    assert str(outputs) in last and "Traceback" not in done.stderr
+    (run_dir,) = _runs(outputs)
+    leftovers = [p.name for p in run_dir.rglob("*") if p.name.endswith((".partial", ".part.ipynb"))]
+    assert not leftovers, leftovers
+    json.loads((run_dir / "run.json").read_text())  # still whole
