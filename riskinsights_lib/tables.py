@@ -107,6 +107,8 @@ _NOT_PERCENT = re.compile(r"(rows_per_s|per_s|rate_ratio|_count$)")
 
 def humanise(name: str) -> str:
     """``"oot_auc_ci_low"`` -> ``"Out-of-time AUC CI low"``: a column or figure name in words."""
+    if not re.fullmatch(r"[a-z0-9_\-]+", str(name)):  # already words ("At 2024-12-31")
+        return str(name)[:1].upper() + str(name)[1:]
     words = [w for w in str(name).replace("-", "_").split("_") if w]
     if words == ["n"]:
         return "Count"
@@ -167,6 +169,8 @@ def format_value(value: Any, kind: str, *, digits: int = 3) -> str:
     """One value as the house style shows it (``NA`` for missing values)."""
     if _missing(value):
         return NA
+    if isinstance(value, pd.Timestamp):  # a day without a time reads as a date
+        return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool) or kind == "text":
         return "yes" if value is True else "no" if value is False else str(value)
     if not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
@@ -251,6 +255,10 @@ def show_table(
 
     def formatter(column: str):
         places = digits.get(column, 3) if isinstance(digits, Mapping) else digits
+        if kinds[column] == "money":  # one precision per column: cents unless amounts are large
+            largest = pd.to_numeric(frame[column], errors="coerce").abs().max()
+            cents = 2 if pd.notna(largest) and largest < 1e5 else 0
+            return lambda v: NA if _missing(v) else f"{float(v):,.{cents}f}"
         return lambda v: format_value(v, kinds[column], digits=places)
 
     has_na = bool(frame.isna().to_numpy().any())

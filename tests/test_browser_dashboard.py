@@ -127,11 +127,20 @@ def test_slider_customer_and_timeline_in_a_real_browser(dashboard, ci_run, tmp_p
 
         options = select.locator("option").all_inner_texts()
         assert len(options) > 1
-        select.select_option(options[1])
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.widget-output img')].length > 0"
+        before = output.locator("img").first.get_attribute("src")
+        second = next(o for o in options if o != select.input_value())
+        select.select_option(second)
+        n_flagged = int(customer_timeline(rows, second, moved["threshold"])["flagged"].sum())
+        page.wait_for_function(  # the new customer's chart and flagged rows replaced the old
+            """([before, n]) => {
+                const out = [...document.querySelectorAll('.widget-output')].pop();
+                const img = out && out.querySelector('img');
+                return img && img.getAttribute('src') !== before
+                    && out.querySelectorAll('table tbody tr').length === n;
+            }""",
+            arg=[before, n_flagged],
+            timeout=120_000,
         )
-        time.sleep(1)
         page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         assert problems.page_errors == [] and problems.failed_requests == []
         assert problems.external_requests == []

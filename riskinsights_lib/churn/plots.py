@@ -353,5 +353,5 @@ def plot_net_benefit(table: pd.DataFrame, k: int, *, ax: Axes | None = None) -> 
     format_axis_thousands(ax)
     format_axis_thousands(ax, "x")
     ax.legend()
-    ax.set_title(f"Contacting the top {k:,} customers is worth {best:,.0f} in expectation")
+    ax.set_title(f"Contacting the top {k:,} customers is worth EUR {best:,.0f} in expectation")
     return ax
