@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from riskinsights_lib.datamart.contract import (
-    CODE_PATTERN,
     HISTORY_MIN_MONTH_SHARE,
     HISTORY_SOURCE,
-    NULL_TOKENS,
-    NUMBER_SEPARATOR_PATTERN,
-    PII_DATE_PATTERN,
-    PII_PATTERNS,
 )
 from riskinsights_lib.datamart.quality import RejectRateError
-from riskinsights_lib.datamart.rules import MASK
-from riskinsights_lib.datamart.sources import Source, id_columns, source_by_name
+from riskinsights_lib.datamart.sources import Source, source_by_name
 from riskinsights_lib.datamart.spark.casts import typed_sql
 from riskinsights_lib.datamart.spark.read import read_source
+from riskinsights_lib.datamart.spark.rules import (
+    quoted,
+    raw_struct,
+    spark_rules,
+    sql_str,
+    text_col,
+)
 from riskinsights_lib.privacy import pseudonymise
 
 __all__ = [
@@ -44,118 +44,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-def _q(name: str) -> str:
-    return f"`{name}`"
-
-
-def _txt(col: str) -> str:
-    return _q(f"txt__{col}")
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _row_rule(source: Source) -> str:
-    names = sorted(source.column_names, key=len, reverse=True)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
-    return pattern.sub(lambda m: _q(m.group(1)), source.row_rule or "false")
-
-
-_NUMERIC = ("DOUBLE", "INTEGER", "BIGINT")
-_DATES = ("DATE", "TIMESTAMP")
-
-
-def _full_match(text: str, pattern: str) -> str:
-    return f"{text} RLIKE {_sql_str('^(?:' + pattern + ')$')}"
-
-
-def spark_rules(
-    source: Source, history_end: dt.date, history_start: dt.date | None = None
-) -> list[tuple[str, str, str]]:
-    """``(reason, Spark SQL condition, detail)`` in judging order, compiled from the same
-    contract as the DuckDB build's :func:`riskinsights_lib.datamart.rules.compile_rules`
-    (a test compares the two lists, reason and detail, one for one)."""
-    rules: list[tuple[str, str, str]] = []
-    for key in source.key:
-        rules.append(("missing_key", f"{_txt(key)} IS NULL", f"{key} is empty"))
-    tokens = ", ".join(_sql_str(v) for v in NULL_TOKENS)
-    longest = max(len(v) for v in NULL_TOKENS)
-    for col in id_columns(source):
-        rules.append(
-            (
-                "null_token",
-                f"length({_txt(col)}) <= {longest} AND {_txt(col)} IN ({tokens})",
-                f"{col} is spelled as a null token",
-            )
-        )
-    for c in source.columns:
-        if c.sql_type in _NUMERIC:
-            text = _txt(c.name)
-            rules.append(
-                (
-                    "number_format",
-                    f"(instr({text}, '_') > 0 OR instr({text}, ',') > 0) "
-                    f"AND {_full_match(text, NUMBER_SEPARATOR_PATTERN)}",
-                    f"{c.name} has a digit group separator",
-                )
-            )
-    for c in source.columns:
-        if c.sql_type != "VARCHAR":
-            rules.append(
-                (
-                    "unparseable_value",
-                    f"{_txt(c.name)} IS NOT NULL AND {_q(c.name)} IS NULL",
-                    f"{c.name} is not a valid {c.sql_type.lower()}",
-                )
-            )
-    for c in source.columns:
-        if c.required and c.name not in source.key:
-            rules.append(("unparseable_value", f"{_q(c.name)} IS NULL", f"{c.name} is empty"))
-    for i, (col, parent) in enumerate(source.parents.items()):
-        rules.append(("orphan_foreign_key", f"_orphan_{i}", f"{col} not in {parent}"))
-    for c in source.columns:
-        name = _q(c.name)
-        if c.allowed is not None:
-            values = ", ".join(_sql_str(v) for v in c.allowed)
-            rules.append(
-                ("out_of_range", f"{name} NOT IN ({values})", f"{c.name} is not an accepted value")
-            )
-        if c.low is not None:
-            rules.append(("out_of_range", f"{name} < {c.low!r}", f"{c.name} below {c.low:g}"))
-        if c.high is not None:
-            rules.append(("out_of_range", f"{name} > {c.high!r}", f"{c.name} above {c.high:g}"))
-    if source.row_rule:
-        rules.append(("out_of_range", f"coalesce({_row_rule(source)}, false)", source.row_rule))
-    for c in source.columns:
-        if c.sql_type not in _DATES:
-            continue
-        name = _q(c.name)
-        if c.history_bounded and history_start is not None:
-            rules.append(
-                (
-                    "past_date",
-                    f"{name} < DATE '{history_start.isoformat()}'",
-                    f"{c.name} before the history start {history_start}",
-                )
-            )
-        if c.low_date is not None:
-            rules.append(
-                ("past_date", f"{name} < DATE '{c.low_date}'", f"{c.name} before {c.low_date}")
-            )
-    limit = f"TIMESTAMP_NTZ '{history_end.isoformat()} 23:59:59.999999'"
-    for c in source.columns:
-        if c.not_future:
-            rules.append(
-                (
-                    "future_date",
-                    f"CAST({_q(c.name)} AS TIMESTAMP_NTZ) > {limit}",
-                    f"{c.name} after the history end {history_end}",
-                )
-            )
-    return rules
 
 
 @dataclass(frozen=True)
@@ -194,38 +82,6 @@ def derive_history(spark, raw_dir: Path, dialect=None) -> tuple[dt.date, dt.date
     return row[0].replace(day=1), row[1]
 
 
-_PII_ANY = "|".join(f"(?:{p})" for p in PII_PATTERNS.values())
-
-
-def _masked(source: Source, col: str) -> str:
-    """The raw text of ``col`` kept for a rejected row, masked as the DuckDB build masks it
-    (:func:`riskinsights_lib.datamart.rules.raw_json`): personal by column or by content."""
-    c = source.column(col)
-    raw = _q(f"raw__{col}")
-    if c.personal:
-        return f"CASE WHEN {raw} IS NULL THEN NULL ELSE '{MASK}' END"
-    if col in source.hashed:
-        return raw  # replaced by its keyed hash in the rejects
-    text = f"trim({raw})"
-    masks = [_full_match(text, _PII_ANY)]
-    if c.sql_type not in _DATES:
-        masks.append(_full_match(text, PII_DATE_PATTERN))
-    if any(x.personal for x in source.columns):
-        masks.append(
-            f"NOT {_full_match(text, CODE_PATTERN)}"
-            if c.sql_type == "VARCHAR"
-            else f"{_q(col)} IS NULL"
-        )
-    return (
-        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {' OR '.join(masks)} THEN '{MASK}' ELSE {raw} END"
-    )
-
-
-def _raw_struct(source: Source) -> str:
-    parts = [f"'{c.name}', {_masked(source, c.name)}" for c in source.columns]
-    return f"named_struct({', '.join(parts)})"
-
-
 def judge_source(
     spark,
     raw_dir: Path,
@@ -247,12 +103,13 @@ def judge_source(
     name = source.name
     raw, files = read_source(spark, raw_dir, source, dialect)
     trimmed = [
-        F.expr(f"nullif(trim({_q('raw__' + c)}), '')").alias(f"txt__{c}")
+        F.expr(f"nullif(trim({quoted('raw__' + c)}), '')").alias(f"txt__{c}")
         for c in source.column_names
     ]
     df = raw.select("*", *trimmed)
     df = df.select(
-        "*", *[F.expr(typed_sql(_txt(c.name), c.sql_type)).alias(c.name) for c in source.columns]
+        "*",
+        *[F.expr(typed_sql(text_col(c.name), c.sql_type)).alias(c.name) for c in source.columns],
     )
     for i, (col, parent) in enumerate(source.parents.items()):
         pkey = source_by_name(parent).key[0]
@@ -270,7 +127,7 @@ def judge_source(
             F.col("_rule").isNull() & (F.row_number().over(first) > 1), F.lit(len(rules) + 1)
         ).otherwise(F.col("_rule")),
     )
-    df = df.withColumn("_raw", F.when(F.col("_rule").isNotNull(), F.expr(_raw_struct(source))))
+    df = df.withColumn("_raw", F.when(F.col("_rule").isNotNull(), F.expr(raw_struct(source))))
     path = Path(work_dir) / f"judged_{name}"
     df.select("_file_no", "_row", *source.column_names, "_rule", "_raw").write.mode(
         "overwrite"
@@ -360,9 +217,9 @@ def _record_json(source: Source) -> str:
 def rejects_sql(judged: SparkJudged, run_id: str, order: int) -> str:
     """Spark SQL: the ``etl_reject`` rows of ``judged`` (with ``_src``, ``_file_no`` for order)."""
     source = source_by_name(judged.name)
-    files = ", ".join(_sql_str(f) for f in judged.files)
-    reasons = ", ".join(_sql_str(r) for r in judged.reasons)
-    details = ", ".join(_sql_str(d) for d in judged.details)
+    files = ", ".join(sql_str(f) for f in judged.files)
+    reasons = ", ".join(sql_str(r) for r in judged.reasons)
+    details = ", ".join(sql_str(d) for d in judged.details)
     joins = " ".join(
         f"LEFT JOIN _idmap h_{c} ON h_{c}.natural = trim(j._raw.`{c}`)" for c in source.hashed
     )
@@ -372,7 +229,7 @@ def rejects_sql(judged: SparkJudged, run_id: str, order: int) -> str:
                j._row AS row_number, {_record_json(source)} AS raw_record,
                element_at(array({reasons}), j._rule) AS reason,
                element_at(array({details}), j._rule) AS detail,
-               {_sql_str(run_id)} AS run_id
+               {sql_str(run_id)} AS run_id
         FROM (SELECT * FROM _judged_{judged.name} WHERE _rule IS NOT NULL) j
         {joins}
     """
