@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +166,9 @@ FIGURES: dict[str, Figure] = {
     "baseline_oot_auc": Figure("Logistic baseline, out-of-time AUC", "auc"),
     "top_decile_lift": Figure("Top-decile lift, out of time", "ratio"),
     "best_k": Figure("Retention calls that maximise the expected net benefit", "count"),
-    "best_k_net_benefit": Figure("Expected net benefit of those calls", "money"),
+    "best_k_net_benefit": Figure(
+        "Expected net benefit of calling the best {best_k:,} customers", "money"
+    ),
     "oot_brier": Figure("Brier score, out of time", "ratio3"),
     # 06 anomalies
     "pr_auc_iforest": Figure(
@@ -267,8 +270,8 @@ def _label(key: str, metrics: Mapping[str, Any]) -> str:
     label = figure(key).label
     try:
         return label.format(**{k: v for k, v in metrics.items() if not isinstance(v, Mapping)})
-    except (KeyError, IndexError, ValueError):
-        return label
+    except (KeyError, IndexError, ValueError):  # a figure the label quotes was not recorded
+        return re.sub(r"\s*\{[^}]*\}", "", label)
 
 
 def headline_rows(metrics: Mapping[str, Any], keys: Sequence[str] | None = None) -> list[dict]:

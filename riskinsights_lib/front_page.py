@@ -119,6 +119,18 @@ def _figure_rows(rows: list[dict]) -> str:
     return "".join(out)
 
 
+def _registry_note(nb: Mapping[str, Any]) -> str:
+    """The MLflow model version and alias of a tracked notebook (empty when untracked)."""
+    t = nb.get("tracking") or {}
+    if not t.get("model_name"):
+        return ""
+    return (
+        f'<p class="facts" title="{_e(t.get("reason", ""))}">MLflow registry: '
+        f"<code>{_e(t['model_name'])} v{_e(t.get('model_version'))}</code> · "
+        f"<b>{_e(t.get('alias'))}</b> · {_e(t.get('reason', ''))}</p>"
+    )
+
+
 def _notebook_section(nb: Mapping[str, Any], run_dir: Path) -> str:
     name, status = str(nb["name"]), str(nb.get("status"))
     title = f"{name[:2]} · {humanise(name[3:])}"
@@ -145,7 +157,7 @@ def _notebook_section(nb: Mapping[str, Any], run_dir: Path) -> str:
     )
     return (
         f'<section class="nb"><h2>{heading}<span class="meta"><span class="badge {_e(status)}">'
-        f"{_e(status)}</span> {seconds}</span></h2>{error}{table}{more}</section>"
+        f"{_e(status)}</span> {seconds}</span></h2>{error}{_registry_note(nb)}{table}{more}</section>"
     )
 
 

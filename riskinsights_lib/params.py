@@ -30,6 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "ParamsError",
@@ -324,6 +325,43 @@ class AnomalyExplorationSection(_Section):
         gt=1,
         description="Transactions the LOF baseline is fitted on (each score is a neighbour search among them)",
     )
+    min_history: int = Field(
+        10,
+        ge=1,
+        description="Earlier transactions (of the kind compared with) a customer habit needs before it counts",
+    )
+    baseline_sample_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Share of each day's normal transactions on which LOF and ECOD are scored and evaluated (every planted anomaly is kept)",
+    )
+
+
+class TrackingSection(_Section):
+    """MLflow tracking and registry of the model notebooks (04-06); keys reach them as ``tracking_<key>``."""
+
+    enabled: bool = Field(True, description="Log runs and models to MLflow and register them")
+    uri: str = Field(
+        "",
+        description="MLflow tracking URI, e.g. http://127.0.0.1:5000; empty: the embedded SQLite "
+        "store <outputs>/mlflow.db (env MLFLOW_TRACKING_URI wins)",
+    )
+    experiment: str = Field("riskinsights", min_length=1, description="MLflow experiment name")
+    compare_last: int = Field(
+        5, ge=1, le=100, description="Earlier runs of the same model listed for comparison"
+    )
+
+    @field_validator("uri")
+    @classmethod
+    def _no_credentials(cls, uri: str) -> str:
+        if "@" in uri.split("://", 1)[-1].split("/", 1)[0]:
+            raise PydanticCustomError(  # type "secret": the value is never echoed
+                "secret",
+                "credentials do not belong in a parameter file; set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD in the environment",
+            )
+        return uri
 
 
 class Params(_Section):
@@ -339,6 +377,7 @@ class Params(_Section):
     anomaly_exploration: AnomalyExplorationSection = Field(
         default_factory=AnomalyExplorationSection
     )
+    tracking: TrackingSection = Field(default_factory=TrackingSection)
 
     def section(self, name: str) -> dict[str, Any]:
         """The parameters of one notebook section as plain JSON-able values."""
@@ -364,7 +403,7 @@ def _describe(error: dict) -> str:
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
-    given = error.get("input")
+    given = None if error["type"] == "secret" else error.get("input")
     shown = "" if isinstance(given, (dict, list)) or given is None else f", got {given!r}"
     return f"{key}: {msg}{shown}"
 

@@ -61,6 +61,7 @@ from riskinsights_lib.runstart import (
     point_latest,
     prepare,
 )
+from riskinsights_lib.tracking.runs import RunTracking, start_run_tracking
 
 __all__ = ["main", "build_parser", "execute_one"]
 
@@ -189,6 +190,8 @@ class _Run:
             "pseudonym_key": plan.key.record(),
             "notebooks": [old.get(s.name, _entry(s, "skipped")) for s in specs],
         }
+        self.tracker: RunTracking | None = None
+        self.injected: dict[str, dict[str, Any]] = {}
         if previous:
             self.data["previous_runs"] = previous.get("previous_runs", []) + [
                 {
@@ -287,6 +290,8 @@ def _finish(
     html_file = run.dir / "reports" / f"{spec.name}.html"
     entry["html"] = f"reports/{spec.name}.html" if html_file.exists() else None
     entry["metrics"] = read_metrics(run.dir / "metrics" / f"{spec.name}.json")
+    if run.tracker is not None:
+        run.tracker.after_notebook(run.dir, spec.name, entry, run.injected.get(spec.name, {}))
     counter["done"] += 1
     elapsed = dt.timedelta(seconds=round(time.perf_counter() - t0))
     _say(
@@ -297,6 +302,46 @@ def _finish(
     if result["status"] == "failed" and failure is None:
         return f"{spec.name} failed: {result['error']}"
     return failure
+
+
+def _start_tracking(run: _Run, params: Params, plan: RunPlan, root: Path, params_file: str) -> bool:
+    """Open the MLflow parent run before any parallel wave; True (and a message) on failure."""
+    try:  # creating a new SQLite store from two processes at once races its migrations
+        run.tracker = start_run_tracking(
+            params,
+            root,
+            run.dir.name,
+            [s.path for s in plan.selected],
+            {
+                "riskinsights.params_file": params_file,
+                "riskinsights.git_commit": run.data["git_commit"],
+            },
+        )
+    except Exception as exc:  # an unreachable server or an unwritable store: say where
+        print(f"run_all: tracking: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return True
+    if run.tracker is not None:
+        run.data["tracking"] = run.tracker.summary()
+    return False
+
+
+def _add_tracking(run: _Run, plan: RunPlan, params: Params, job_args: dict[str, tuple]) -> None:
+    """Inject ``tracking_*`` parameters; drop stale tracking records (a failed notebook shows none)."""
+    for spec in plan.selected:
+        (run.dir / "tracking" / f"{spec.name}.json").unlink(missing_ok=True)
+        injected = job_args[spec.name][3]  # execute_one's parameters dict
+        if run.tracker is not None:
+            injected.update(run.tracker.parameters(spec.path, params))
+        run.injected[spec.name] = injected
+
+
+def _end_tracking(run: _Run) -> None:
+    if run.tracker is None:
+        return
+    try:
+        run.tracker.finish(run.data["status"], run.dir / "run.json")
+    except Exception as exc:  # the run's own result stands; the parent run stays open
+        print(f"run_all: tracking: could not end the MLflow parent run: {exc}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,7 +392,10 @@ def _execute(
     run = _Run(plan, params, str(args.params), specs)
     if plan.extracts is not None:  # fingerprints of the files as copied, before any notebook
         run.data["inputs"] = fingerprint_inputs(run_dir / "raw")
+    if _start_tracking(run, params, plan, root, str(args.params)):
+        return 2
     job_args = notebook_jobs(plan, params, run.dir, run.data["params_file"], run.data["git_commit"])
+    _add_tracking(run, plan, params, job_args)
     _say(f"RiskInsights run {run_dir.name}: {len(plan.selected)} notebook(s) into {run_dir}")
     if plan.key.is_demo:
         _say("run_all: demo pseudonym key in use: pseudonyms are reversible (synthetic data only)")
@@ -357,6 +405,7 @@ def _execute(
     except KeyboardInterrupt as exc:
         mark_interrupted(run.data, reason=str(exc) or "SIGINT")
         run.save()
+        _end_tracking(run)
         print("run_all: interrupted; this run does not become latest", file=sys.stderr)
         return 130
     except OSError as exc:
@@ -366,6 +415,7 @@ def _execute(
         run.data.update(status="failed", finished=dt.datetime.now().isoformat(timespec="seconds"))
         with contextlib.suppress(OSError):
             run.save()
+        _end_tracking(run)
         print(f"run_all: {message}", file=sys.stderr)
         return 1
     for nb in run.data["notebooks"]:
@@ -376,6 +426,7 @@ def _execute(
     run.data["status"] = "failed" if failure else ("ok" if statuses == {"ok"} else "partial")
     run.data["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     run.save()
+    _end_tracking(run)
     if failure:
         print(f"run_all: {failure}", file=sys.stderr)
         _say(f"report: {run_dir / 'index.html'}")

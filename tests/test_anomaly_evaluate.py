@@ -130,3 +130,24 @@ def test_feature_overlap_measures_how_ordinary_a_type_looks():
     assert "only 67% of the spikes" in overlap_reading(out, kind="spike", feature="ratio")
     with pytest.raises(ValueError, match="kind"):
         feature_overlap(values, types, kind="burst")
+
+
+def test_sampled_evaluation_equals_the_full_one_on_a_small_case():
+    from riskinsights_lib.anomaly.sampled import stratified_sample, weighted_metrics
+
+    rng = np.random.default_rng(4)
+    n = 6000
+    types = pd.Series(np.where(rng.random(n) < 0.02, rng.choice(["spike", "burst"], n), None))
+    day = np.repeat(np.arange(6), n // 6)
+    score = rng.normal(size=n) + 2.5 * types.notna().to_numpy()
+    full = evaluate_detectors(types, {"d": score}, k=20, day=day)
+    pos, w = stratified_sample(types, day, share=1.0, seed=0)
+    same = weighted_metrics(types.iloc[pos], {"d": score[pos]}, w, k=20, day=day[pos])
+    pd.testing.assert_frame_equal(full, same, check_dtype=False)
+    # a 30% sample of the normal rows: every anomaly kept, figures close to the full ones
+    pos, w = stratified_sample(types, day, share=0.3, seed=0)
+    assert types.iloc[pos].notna().sum() == types.notna().sum()
+    assert len(pos) < 0.35 * n
+    approx = weighted_metrics(types.iloc[pos], {"d": score[pos]}, w, k=20, day=day[pos])
+    for col in ["pr_auc", "recall_at_k", "daily_recall_at_k"]:
+        np.testing.assert_allclose(approx[col], full[col], atol=0.08)

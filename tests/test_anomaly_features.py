@@ -28,10 +28,23 @@ def _transactions(n: int = 400, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def _derive(df: pd.DataFrame) -> pd.DataFrame:
+def _with_mart_history(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the mart's history columns (mcc, first use of a country / category, n_prior)."""
+    df = df.sort_values(["ts", "transaction_id"]).copy()
+    if "mcc" not in df.columns:
+        df["mcc"] = np.where(df["channel"] == "atm", 6011, 5411)
+    df["n_prior"] = df.groupby("customer_id").cumcount()
+    df["is_new_country"] = (~df.duplicated(["customer_id", "merchant_country"])).astype(int)
+    df["is_new_mcc"] = (~df.duplicated(["customer_id", "mcc"])).astype(int)
+    return df
+
+
+def _derive(df: pd.DataFrame, **kwargs) -> pd.DataFrame:
     con = duckdb.connect()
-    con.register("tx", df)
-    out = con.sql(derived_features_sql("tx")).df().set_index("transaction_id").sort_index()
+    con.register("tx", _with_mart_history(df))
+    out = (
+        con.sql(derived_features_sql("tx", **kwargs)).df().set_index("transaction_id").sort_index()
+    )
     con.close()
     return out
 
@@ -83,7 +96,7 @@ def test_derived_features_by_hand():
             "is_foreign": [0, 0, 1, 0, 0],
         }
     )
-    out = _derive(df)
+    out = _derive(df, min_history=1)
     assert np.isnan(out.loc["T1", "prior_share_same_channel"]) and np.isnan(
         out.loc["T1", "prior_share_foreign"]
     )
@@ -103,8 +116,72 @@ def test_derived_features_by_hand():
     assert out.loc["T3", "channel_card_online"] == 1.0 and out.loc["T3", "channel_atm"] == 0.0
     with pytest.raises(ValueError, match="night_hours"):
         derived_features_sql("tx", night_hours=(6, 2))
+    with pytest.raises(ValueError, match="min_history"):
+        derived_features_sql("tx", min_history=0)
     with pytest.raises(ValueError, match="table"):
         derived_features_sql("tx where 1=1")
+
+
+def test_habits_need_a_minimum_history():
+    """Cold start: one earlier night payment is no habit; other features still score."""
+    n = 14
+    df = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:02d}" for i in range(n)],
+            "customer_id": "a",
+            "ts": pd.Timestamp("2024-01-01 01:30") + pd.to_timedelta(np.arange(n), "D"),
+            "channel": "card_present",
+            "merchant_country": "IE",
+            "mcc": 5411,
+            "amount": 20.0,
+            "amount_to_median": 1.0,
+            "seconds_since_prev": 86400.0,
+            "is_foreign": 0,
+        }
+    )
+    out = _derive(df, min_history=5)
+    habits = [
+        "prior_share_night_initiated",
+        "prior_share_foreign",
+        "prior_share_same_channel",
+        "log_amount_to_median",
+        "log_amount_to_channel_median",
+        "log_amount_to_category_habit",
+    ]
+    assert out.loc["T01":"T04", habits].isna().all().all()  # 1 to 4 earlier payments: no habit
+    assert out.loc["T05":, habits[:-1]].notna().all().all()
+    # the category habit counts earlier payments with a category reference (from T01 on)
+    assert np.isnan(out.loc["T05", habits[-1]]) and out.loc["T06":, habits[-1]].notna().all()
+    assert (out.loc["T01":"T04", "night_initiated"] == 1.0).all()  # still scored
+    assert out.loc["T00", "is_new_country"] == 0 and out.loc["T00", "is_new_mcc"] == 0
+    assert out.loc["T05", "prior_share_night_initiated"] == 1.0
+
+
+def test_category_habit_compares_a_card_payment_with_the_customers_card_payments():
+    """A EUR 400 grocery payment is 20x the customer's grocery habit, whatever the channel mix."""
+    rng = np.random.default_rng(1)
+    n = 60
+    groceries = rng.random(n) < 0.5
+    df = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:03d}" for i in range(n)],
+            "customer_id": "a",
+            "ts": pd.Timestamp("2024-01-01 12:00") + pd.to_timedelta(np.arange(n) * 7, "h"),
+            "channel": np.where(rng.random(n) < 0.3, "card_online", "card_present"),
+            "merchant_country": "IE",
+            "mcc": np.where(groceries, 5411, 5732),  # groceries at ~EUR 20, electronics at ~EUR 400
+            "amount": np.where(groceries, 20.0, 400.0) * rng.lognormal(0, 0.05, n),
+            "amount_to_median": 1.0,
+            "seconds_since_prev": 25200.0,
+            "is_foreign": 0,
+        }
+    )
+    df.loc[n - 1, ["mcc", "amount", "channel"]] = [5411, 400.0, "card_present"]  # the spike
+    out = _derive(df, min_history=5)
+    spike = out.loc[f"T{n - 1:03d}", "log_amount_to_category_habit"]
+    normal = out["log_amount_to_category_habit"].iloc[20 : n - 1]
+    assert spike == pytest.approx(np.log(20), abs=0.2)
+    assert normal.abs().max() < 0.3  # an EUR 400 TV is ordinary for this customer
 
 
 def test_model_features_drop_keys():

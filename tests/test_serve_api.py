@@ -134,7 +134,9 @@ def test_contract_violations_answer_422_naming_the_field_not_the_value(
     assert err["type"] == kind
     assert err["field"] in {spec.name, "unexpected_field"}
     assert "input" not in err and "Traceback" not in r.text
-    assert "12.5" not in r.text and str(f"{spec.maximum * 10 + 1}") not in r.text
+    # the sent value is never echoed (the field's own bound may be quoted, and may contain "12.5")
+    bound = str(spec.maximum) if kind == "less_than_equal" else ""
+    assert "12.5" not in r.text.replace(bound or "\0", "") and str(f"{spec.maximum * 10 + 1}") not in r.text
     assert "12.5" not in caplog.text and "unexpected_field" not in caplog.text
 
 

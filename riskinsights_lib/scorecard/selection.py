@@ -2,20 +2,44 @@
 
 Order of the rules: (1) information value at least ``min_iv``; (2) of two WoE
 features correlated above ``max_correlation``, keep the one with the higher IV;
-(3) forward stepwise selection on an information criterion (BIC by default):
-add, one at a time, the feature that lowers the criterion most while keeping
-every coefficient negative (a WoE coefficient must be negative on the default
-log-odds: a safer bin cannot raise the PD), and stop when none helps; (4) after
-the joint fit, drop any feature whose coefficient still has the wrong sign.
+(3) forward selection on a criterion validated on held-out rows (by default the
+cross-validated AUC, :func:`forward_cv_auc`; BIC and AIC remain available): add,
+one at a time, the feature that improves the criterion most while keeping every
+coefficient negative (a WoE coefficient must be negative on the default
+log-odds: a safer bin cannot raise the PD), and stop when none helps by at least
+``min_gain`` or the cap on characteristics is reached; (4) after the joint fit,
+drop any feature whose coefficient still has the wrong sign.
+
+Why held-out AUC rather than BIC: BIC's penalty grows with ``log(n)`` per
+coefficient, so on a small sample it stops after a few features and loses
+discrimination a plain logistic regression keeps (about 0.015 AUC on the
+1,000-row German credit data); cross-validated AUC asks the question the
+scorecard is judged on, on rows the fit did not see, at every sample size.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["screen_features", "iv_strength", "forward_stepwise", "fit_logit", "variance_inflation"]
+__all__ = [
+    "MAX_CHARACTERISTICS",
+    "screen_features",
+    "iv_strength",
+    "forward_stepwise",
+    "forward_cv_auc",
+    "fit_logit",
+    "variance_inflation",
+]
+
+#: Default cap on the scorecard's characteristics: a scorecard a credit committee
+#: reads on one page, with reason codes an applicant can act on; every characteristic
+#: is one more row to review, monitor for stability and explain. On our default bank the
+#: cross-validated criterion stops at 6 to 9 characteristics, below the cap, so the
+#: cap binds only on wide tables (benchmarks/README.md).
+MAX_CHARACTERISTICS = 15
 
 
 def iv_strength(iv: float) -> str:
@@ -162,6 +186,87 @@ def forward_stepwise(
         chosen.append(f)
         best = value
         steps.append({"step": len(chosen), "feature": f, criterion: value})
+    return chosen, pd.DataFrame(steps)
+
+
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank-sum (Mann-Whitney) formula, ties at half; no input checks (hot loop)."""
+    ranks = rankdata(score)
+    n_pos = float(y.sum())
+    n_neg = len(y) - n_pos
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _fold_aucs(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_folds: int) -> tuple[float, bool]:
+    """Mean held-out AUC over the folds, and whether the full fit keeps every slope negative."""
+    aucs = []
+    for k in range(n_folds):
+        test = folds == k
+        beta, _ = _irls(x[~test], y[~test])
+        eta = beta[0] + x[test] @ beta[1:]
+        aucs.append(_auc(y[test], eta))
+    beta, _ = _irls(x, y)
+    return float(np.mean(aucs)), bool(np.all(beta[1:] < 0))
+
+
+def _stratified_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold number per row, each class spread evenly over the folds (seeded)."""
+    rng = np.random.default_rng(seed)
+    folds = np.empty(len(y), dtype=int)
+    for cls in (0, 1):
+        idx = np.flatnonzero(y == cls)
+        folds[rng.permutation(idx)] = np.arange(len(idx)) % n_folds
+    return folds
+
+
+def forward_cv_auc(
+    woe: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    max_features: int | None = MAX_CHARACTERISTICS,
+    n_folds: int = 5,
+    min_gain: float = 0.0005,
+    seed: int = 0,
+) -> tuple[list[str], pd.DataFrame]:
+    """Forward selection of WoE features on the cross-validated AUC, negative coefficients only.
+
+    At each step every remaining feature is tried beside the chosen ones; the one
+    with the highest mean held-out AUC over ``n_folds`` stratified folds enters if it
+    raises that AUC by at least ``min_gain``. Deterministic for a ``seed``.
+
+    Returns the selected features in order of entry and the steps table
+    (step, feature added, ``cv_auc`` after the step, ``gain``).
+    """
+    y = np.asarray(y, dtype=int)
+    if n_folds < 2:
+        raise ValueError(f"n_folds: expected at least 2, got {n_folds}")
+    if min(int(y.sum()), int(len(y) - y.sum())) < n_folds:
+        raise ValueError(
+            f"y: expected at least {n_folds} events and non-events for {n_folds}-fold selection"
+        )
+    folds = _stratified_folds(y, n_folds, seed)
+    x_all = woe.to_numpy(dtype=float)
+    col = {f: j for j, f in enumerate(woe.columns)}
+    chosen: list[str] = []
+    best = 0.5
+    steps = [{"step": 0, "feature": "(intercept only)", "cv_auc": best, "gain": np.nan}]
+    limit = min(max_features or woe.shape[1], woe.shape[1])
+    while len(chosen) < limit:
+        trial = {}
+        for f in woe.columns:
+            if f in chosen:
+                continue
+            auc, negative = _fold_aucs(x_all[:, [col[c] for c in [*chosen, f]]], y, folds, n_folds)
+            if negative:
+                trial[f] = auc
+        if not trial:
+            break
+        f, value = max(trial.items(), key=lambda t: (t[1], -col[t[0]]))
+        if value - best < min_gain:
+            break
+        chosen.append(f)
+        steps.append({"step": len(chosen), "feature": f, "cv_auc": value, "gain": value - best})
+        best = value
     return chosen, pd.DataFrame(steps)
 
 
