@@ -32,8 +32,17 @@ _EXTRA = {"scorecard": ["optbinning"], "churn": ["xgboost"], "anomaly": []}
 
 def requirements(kind: str) -> list[str]:
     """Pinned pip requirements of one model kind (explicit: inference is slow and guesses)."""
-    names = _BASE + _EXTRA[kind]
-    return [f"{name}=={md.version(name)}" for name in names]
+    return [_pinned(name) for name in _BASE + _EXTRA[kind]]
+
+
+def _pinned(name: str) -> str:
+    """``name==version`` of the installed distribution, or of its CPU-only twin (xgboost-cpu)."""
+    for dist in (name, f"{name}-cpu"):
+        try:
+            return f"{dist}=={md.version(dist)}"
+        except md.PackageNotFoundError:
+            continue
+    raise md.PackageNotFoundError(name)
 
 
 def model_input(df: pd.DataFrame, schema) -> pd.DataFrame:
