@@ -58,12 +58,17 @@ def _run_all(outputs: Path, *args: str, key: str | None = KEY, timeout: int = 15
 
 
 def _new_run(outputs: Path, before: set[Path]) -> Path:
-    (run_dir,) = {p for p in outputs.iterdir() if p.is_dir() and not p.is_symlink()} - before
+    (run_dir,) = _runs(outputs) - before
     return run_dir
 
 
 def _runs(outputs: Path) -> set[Path]:
-    return {p for p in outputs.iterdir() if p.is_dir() and not p.is_symlink()}
+    """Run folders under an outputs root (not ``latest``, not the MLflow store beside them)."""
+    return {
+        p
+        for p in outputs.iterdir()
+        if p.is_dir() and not p.is_symlink() and (p / "run.json").is_file()
+    }
 
 
 @pytest.fixture(scope="module")
