@@ -425,7 +425,15 @@ def _execute(
     statuses = {nb["status"] for nb in run.data["notebooks"]}
     run.data["status"] = "failed" if failure else ("ok" if statuses == {"ok"} else "partial")
     run.data["finished"] = dt.datetime.now().isoformat(timespec="seconds")
-    run.save()
+    try:
+        run.save()
+    except OSError as exc:  # the disk filled up after the last notebook
+        message = disk_full(exc, run_dir)
+        if message is None:
+            raise
+        _end_tracking(run)
+        print(f"run_all: {message}", file=sys.stderr)
+        return 1
     _end_tracking(run)
     if failure:
         print(f"run_all: {failure}", file=sys.stderr)
