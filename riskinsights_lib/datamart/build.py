@@ -447,15 +447,54 @@ def build_datamart(
     os.replace(tmp, db_path)
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
 
+    summary = summarise_build(
+        run_id=run_id,
+        db_path=db_path,
+        history=(begin, end),
+        home_country=home,
+        extracts=extracts,
+        reconciliation=recon.itertuples(),
+        rejects=by_reason,
+        checks=checks,
+        table_rows=table_rows,
+        stage_seconds=timings,
+        started=start,
+    )
+    log.info("datamart built in %.1f s: %s", summary.seconds, db_path)
+    return summary
+
+
+def summarise_build(
+    *,
+    run_id: str,
+    db_path: str | Path,
+    history: tuple,
+    home_country: str,
+    extracts: ExtractsReport,
+    reconciliation,
+    rejects,
+    checks,
+    table_rows: dict[str, int],
+    stage_seconds: dict[str, float],
+    started: float,
+) -> EtlSummary:
+    """The :class:`EtlSummary` of a finished build, whichever engine built it.
+
+    ``reconciliation`` yields rows with ``source, raw_rows, loaded_rows,
+    rejected_rows`` attributes (pandas ``itertuples`` or Spark ``Row``s);
+    ``rejects`` yields ``(source, reason, count)``; ``checks`` is the
+    ``etl_check`` frame; ``started`` is the build's ``time.perf_counter()``.
+    """
     reasons: dict[str, dict[str, int]] = {}
-    for source, reason, n in by_reason:
+    for source, reason, n in rejects:
         reasons.setdefault(source, {})[reason] = int(n)
-    summary = EtlSummary(
+    begin, end = history
+    return EtlSummary(
         run_id=run_id,
         db_path=str(db_path),
         history_end=end,
         history_start=begin,
-        home_country=home,
+        home_country=home_country,
         **_extract_fields(extracts),
         sources={
             r.source: {
@@ -463,15 +502,13 @@ def build_datamart(
                 "loaded_rows": int(r.loaded_rows),
                 "rejected_rows": int(r.rejected_rows),
             }
-            for r in recon.itertuples()
+            for r in reconciliation
         },
         rejects_by_reason=reasons,
         checks_failed=int((~checks["passed"]).sum()),
         failed_checks=sorted(checks.loc[~checks["passed"], "check_name"]),
         n_checks=len(checks),
         table_rows=table_rows,
-        stage_seconds=timings,
-        seconds=round(time.perf_counter() - start, 3),
+        stage_seconds=stage_seconds,
+        seconds=round(time.perf_counter() - started, 3),
     )
-    log.info("datamart built in %.1f s: %s", summary.seconds, db_path)
-    return summary

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 from tqdm.auto import tqdm
 
-from riskinsights_lib.datamart.build import EtlSummary, _extract_fields, _missing_columns
+from riskinsights_lib.datamart.build import EtlSummary, _missing_columns, summarise_build
 from riskinsights_lib.datamart.contract import CsvDialect
 from riskinsights_lib.datamart.extracts import inspect_extracts
 from riskinsights_lib.datamart.schema import TABLES
@@ -233,31 +233,18 @@ def build_datamart_spark(
     os.replace(building, final)
     write_views(db_path, final, run_id=run_id, columns=store.columns)
 
-    reasons: dict[str, dict[str, int]] = {}
-    for source, reason, n in by_reason:
-        reasons.setdefault(source, {})[reason] = int(n)
-    summary = EtlSummary(
+    summary = summarise_build(
         run_id=run_id,
-        db_path=str(db_path),
-        history_end=end,
-        history_start=begin,
+        db_path=db_path,
+        history=(begin, end),
         home_country=home,
-        **_extract_fields(extracts),
-        sources={
-            r.source: {
-                "raw_rows": int(r.raw_rows),
-                "loaded_rows": int(r.loaded_rows),
-                "rejected_rows": int(r.rejected_rows),
-            }
-            for r in recon.collect()
-        },
-        rejects_by_reason=reasons,
-        checks_failed=int((~checks["passed"]).sum()),
-        failed_checks=sorted(checks.loc[~checks["passed"], "check_name"]),
-        n_checks=len(checks),
+        extracts=extracts,
+        reconciliation=recon.collect(),
+        rejects=by_reason,
+        checks=checks,
         table_rows=table_rows,
         stage_seconds=timings,
-        seconds=round(time.perf_counter() - start, 3),
+        started=start,
     )
     log.info("datamart built with spark in %.1f s: %s", summary.seconds, db_path)
     return summary
